@@ -1,0 +1,70 @@
+"""The array backend: Chainer's function names, run directly on NumPy/CuPy arrays.
+
+Operator computations are written once against ``F`` (see ``registry``).  In a bound
+executor ``F`` is ``chainer.functions``.  For imperative NDArray calls ``F`` is an
+``ArrayBackend``: the names used by many small operators are implemented here directly with
+the array module (microseconds per call); any other name falls through to the Chainer
+function of the same name, run without a graph, with its result unwrapped to an array.
+Every fast name here must compute exactly what Chainer's function does (tested in
+``tests/test_backend.py``).
+"""
+from ._compat import F as chainer_functions
+from ._compat import chainer
+
+
+class ArrayBackend:
+    def __init__(self, xp):
+        self.xp = xp
+
+    def __getattr__(self, name):
+        func = getattr(chainer_functions, name)
+
+        def run(*args, **kwargs):
+            with chainer.no_backprop_mode():
+                out = func(*args, **kwargs)
+            if isinstance(out, (tuple, list)):
+                return type(out)(o.array if isinstance(o, chainer.Variable) else o for o in out)
+            return out.array if isinstance(out, chainer.Variable) else out
+        run.__name__ = name
+        setattr(self, name, run)  # cache: __getattr__ runs once per name
+        return run
+
+    # --- fast paths (same results as chainer.functions) ---
+    def exp(self, x): return self.xp.exp(x)
+    def log(self, x): return self.xp.log(x)
+    def sqrt(self, x): return self.xp.sqrt(x)
+    def tanh(self, x): return self.xp.tanh(x)
+    def absolute(self, x): return self.xp.abs(x)
+    def sin(self, x): return self.xp.sin(x)
+    def cos(self, x): return self.xp.cos(x)
+    def tan(self, x): return self.xp.tan(x)
+    def square(self, x): return self.xp.square(x)
+    def reshape(self, x, shape): return x.reshape(shape)
+    def transpose(self, x, axes=None): return self.xp.transpose(x, axes)
+    def broadcast_to(self, x, shape): return self.xp.broadcast_to(x, shape)
+    def matmul(self, a, b, transa=False, transb=False):
+        return self.xp.matmul(a.T if transa else a, b.T if transb else b)
+    def maximum(self, a, b): return self.xp.maximum(a, b)
+    def minimum(self, a, b): return self.xp.minimum(a, b)
+    def relu(self, x): return self.xp.maximum(x, x.dtype.type(0))
+    def sigmoid(self, x):
+        return (self.xp.tanh(x * x.dtype.type(0.5)) * x.dtype.type(0.5) + x.dtype.type(0.5)).astype(x.dtype)
+    def concat(self, xs, axis=1): return self.xp.concatenate(xs, axis=axis)
+    def stack(self, xs, axis=0): return self.xp.stack(xs, axis=axis)
+    def flatten(self, x): return x.reshape(-1)
+    def expand_dims(self, x, axis): return self.xp.expand_dims(x, axis)
+    def squeeze(self, x, axis=None): return self.xp.squeeze(x, axis)
+    def where(self, cond, x, y): return self.xp.where(cond, x, y)
+    def sum(self, x, axis=None, keepdims=False): return x.sum(axis=axis, keepdims=keepdims)
+    def clip(self, x, lo, hi): return self.xp.clip(x, lo, hi)
+
+
+_BACKENDS = {}
+
+
+def array_backend(xp):
+    """The (cached) ArrayBackend of an array module."""
+    backend = _BACKENDS.get(xp)
+    if backend is None:
+        backend = _BACKENDS[xp] = ArrayBackend(xp)
+    return backend

@@ -1,0 +1,376 @@
+"""NDArray: an n-dimensional array on a device, with MXNet 1.x Python behaviour.
+
+An NDArray wraps a NumPy (CPU) or CuPy (GPU) array and its Context.  Shapes are row-major
+as in MXNet Python.  Operators come from the registry through ``invoke``.
+"""
+import numbers
+
+import numpy as np
+
+from .._compat import chainer
+from ..backend import array_backend
+from ..base import MXNetError, as_dtype, mx_real_t
+from ..context import Context, current_context
+from ..registry import OpCall, get_op
+from .reshape_rule import infer_reshape
+
+
+class NDArray:
+    __slots__ = ("_data", "_ctx", "__weakref__")
+    # Make NumPy defer to our reflected operators (np_array + nd -> nd.__radd__).
+    __array_priority__ = 1000.0
+
+    def __init__(self, data, ctx=None):
+        self._data = data
+        self._ctx = ctx if ctx is not None else current_context()
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self):
+        return tuple(self._data.shape)
+
+    @property
+    def size(self):
+        return int(self._data.size)
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    @property
+    def dtype(self):
+        return self._data.dtype.type
+
+    @property
+    def context(self):
+        return self._ctx
+
+    ctx = context
+
+    @property
+    def stype(self):
+        return "default"
+
+    @property
+    def T(self):
+        if self.ndim > 2:
+            raise MXNetError("NDArray.T: only 1-D and 2-D arrays can be transposed with .T; "
+                             "use transpose(axes)")
+        return NDArray(self._data.T.copy(), self._ctx)
+
+    @property
+    def handle(self):
+        return self._data
+
+    # ------------------------------------------------------------------ conversion
+    def asnumpy(self):
+        data = self._data
+        if isinstance(data, np.ndarray):
+            return data.copy()
+        return data.get()
+
+    def asscalar(self):
+        if self.size != 1:
+            raise MXNetError(f"NDArray.asscalar: the array must have exactly one element, "
+                             f"it has shape {self.shape}")
+        return self.asnumpy().reshape(()).item() if self.dtype != np.float16 else \
+            self.dtype(self.asnumpy().reshape(()))
+
+    def astype(self, dtype, copy=True):
+        dt = as_dtype(dtype, "NDArray.astype")
+        if not copy and self._data.dtype == dt:
+            return self
+        return NDArray(self._data.astype(dt), self._ctx)
+
+    def copy(self):
+        return NDArray(self._data.copy(), self._ctx)
+
+    def copyto(self, other):
+        """Copy into another NDArray (same shape) or onto a Context (a new NDArray)."""
+        if isinstance(other, Context):
+            return NDArray(_to_device(self._data, other), other)
+        if isinstance(other, NDArray):
+            if other is self:
+                return other
+            if other.shape != self.shape:
+                raise MXNetError(f"NDArray.copyto: shape mismatch, source {self.shape} "
+                                 f"vs destination {other.shape}")
+            src = _to_device(self._data, other._ctx)
+            other._data[...] = src.astype(other._data.dtype, copy=False)
+            return other
+        raise MXNetError(f"NDArray.copyto: 'other' must be an NDArray or a Context, "
+                         f"got {type(other).__name__}")
+
+    def as_in_context(self, context):
+        if self._ctx == context:
+            return self
+        return self.copyto(context)
+
+    def reshape(self, *shape, **kwargs):
+        reverse = bool(kwargs.pop("reverse", False))
+        if "shape" in kwargs:
+            shape = kwargs.pop("shape")
+        if kwargs:
+            raise MXNetError(f"NDArray.reshape: unknown argument(s) {', '.join(kwargs)}")
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        new = infer_reshape(self.shape, shape, reverse, "NDArray.reshape")
+        return NDArray(self._data.reshape(new), self._ctx)
+
+    def wait_to_read(self):
+        if not isinstance(self._data, np.ndarray):
+            self._ctx.xp.cuda.get_current_stream().synchronize()
+
+    def tolist(self):
+        return self.asnumpy().tolist()
+
+    def __len__(self):
+        return self.shape[0] if self.ndim else 0
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self):
+        if self.size == 1:
+            return bool(self.asscalar())
+        raise MXNetError("The truth value of an NDArray with multiple elements is ambiguous.")
+
+    def __repr__(self):
+        return f"\n{self.asnumpy()!s}\n<NDArray {'x'.join(map(str, self.shape))} @{self._ctx}>"
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.asnumpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    # ------------------------------------------------------------------ indexing
+    def __getitem__(self, key):
+        key = _index_key(key, "NDArray.__getitem__")
+        try:
+            out = self._data[key]
+        except IndexError as exc:
+            raise MXNetError(f"NDArray.__getitem__: {exc} (shape {self.shape})") from None
+        if not isinstance(out, self._ctx.xp.ndarray):  # a NumPy scalar from a full index
+            out = self._ctx.xp.asarray(out)
+        return NDArray(out, self._ctx)
+
+    def __setitem__(self, key, value):
+        key = _index_key(key, "NDArray.__setitem__")
+        if isinstance(value, NDArray):
+            value = _to_device(value._data, self._ctx)
+        elif not isinstance(value, numbers.Number):
+            value = self._ctx.xp.asarray(np.asarray(value, dtype=self._data.dtype))
+        try:
+            self._data[key] = value
+        except (ValueError, IndexError) as exc:
+            raise MXNetError(f"NDArray.__setitem__: {exc} (shape {self.shape})") from None
+
+    # ------------------------------------------------------------------ arithmetic
+    def _binary(self, other, array_op, scalar_op, reverse=False, rscalar_op=None):
+        if isinstance(other, NDArray):
+            a, b = (other, self) if reverse else (self, other)
+            return invoke(array_op, [a, b], {})
+        if isinstance(other, numbers.Number) or (isinstance(other, np.generic) and other.ndim == 0):
+            op = (rscalar_op or scalar_op) if reverse else scalar_op
+            return invoke(op, [self], {"scalar": float(other)})
+        if isinstance(other, np.ndarray):
+            other = array(other, ctx=self._ctx, dtype=self.dtype)
+            return self._binary(other, array_op, scalar_op, reverse, rscalar_op)
+        return NotImplemented
+
+    def __add__(self, o): return self._binary(o, "broadcast_add", "_plus_scalar")
+    def __radd__(self, o): return self._binary(o, "broadcast_add", "_plus_scalar", True)
+    def __sub__(self, o): return self._binary(o, "broadcast_sub", "_minus_scalar")
+    def __rsub__(self, o): return self._binary(o, "broadcast_sub", "_minus_scalar", True, "_rminus_scalar")
+    def __mul__(self, o): return self._binary(o, "broadcast_mul", "_mul_scalar")
+    def __rmul__(self, o): return self._binary(o, "broadcast_mul", "_mul_scalar", True)
+    def __truediv__(self, o): return self._binary(o, "broadcast_div", "_div_scalar")
+    def __rtruediv__(self, o): return self._binary(o, "broadcast_div", "_div_scalar", True, "_rdiv_scalar")
+    __div__, __rdiv__ = __truediv__, __rtruediv__
+    def __mod__(self, o): return self._binary(o, "broadcast_mod", "_mod_scalar")
+    def __rmod__(self, o): return self._binary(o, "broadcast_mod", "_mod_scalar", True, "_rmod_scalar")
+    def __pow__(self, o): return self._binary(o, "broadcast_power", "_power_scalar")
+    def __rpow__(self, o): return self._binary(o, "broadcast_power", "_power_scalar", True, "_rpower_scalar")
+    def __eq__(self, o): return self._binary(o, "broadcast_equal", "_equal_scalar")
+    def __ne__(self, o): return self._binary(o, "broadcast_not_equal", "_not_equal_scalar")
+    def __gt__(self, o): return self._binary(o, "broadcast_greater", "_greater_scalar", False)
+    def __ge__(self, o): return self._binary(o, "broadcast_greater_equal", "_greater_equal_scalar")
+    def __lt__(self, o): return self._binary(o, "broadcast_lesser", "_lesser_scalar")
+    def __le__(self, o): return self._binary(o, "broadcast_lesser_equal", "_lesser_equal_scalar")
+    def __neg__(self): return invoke("negative", [self], {})
+    def __pos__(self): return self
+    def __abs__(self): return invoke("abs", [self], {})
+    __hash__ = object.__hash__
+
+    def _inplace(self, result):
+        if result is NotImplemented:
+            return result
+        if result.shape != self.shape:
+            raise MXNetError(f"in-place operation: result shape {result.shape} does not match "
+                             f"the array's shape {self.shape}")
+        self._data[...] = result._data.astype(self._data.dtype, copy=False)
+        return self
+
+    def __iadd__(self, o): return self._inplace(self.__add__(o))
+    def __isub__(self, o): return self._inplace(self.__sub__(o))
+    def __imul__(self, o): return self._inplace(self.__mul__(o))
+    def __itruediv__(self, o): return self._inplace(self.__truediv__(o))
+    def __imod__(self, o): return self._inplace(self.__mod__(o))
+    def __ipow__(self, o): return self._inplace(self.__pow__(o))
+    __idiv__ = __itruediv__
+
+    # Fluent methods (a.exp(), a.sum(axis=1), ...) for every registered op taking 'data'.
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from . import ops_namespace
+        func = ops_namespace.get(name)
+        if func is None:
+            raise AttributeError(f"'NDArray' object has no attribute '{name}'")
+        return lambda *args, **kwargs: func(self, *args, **kwargs)
+
+
+def _index_key(key, where):
+    if isinstance(key, NDArray):
+        return key.asnumpy().astype(np.int64)
+    if isinstance(key, tuple):
+        return tuple(k.asnumpy().astype(np.int64) if isinstance(k, NDArray) else k for k in key)
+    return key
+
+
+def _to_device(data, ctx):
+    """The array ``data`` on the device of ``ctx`` (no copy when already there)."""
+    xp = ctx.xp
+    if xp is np:
+        return data if isinstance(data, np.ndarray) else data.get()
+    with xp.cuda.Device(ctx.device_id):
+        return xp.asarray(data)
+
+
+# ---------------------------------------------------------------------- invocation
+def invoke(op_name, inputs, kwargs, out=None):
+    """Run a registry operator imperatively on NDArrays; NDArray or list of NDArrays back."""
+    op = get_op(op_name)
+    attrs = op.parse_attrs(kwargs)
+    return run_op(op, attrs, inputs, out)
+
+
+def run_op(op, attrs, inputs, out=None):
+    ctx = inputs[0]._ctx if inputs else (attrs.get("ctx") or current_context())
+    for x in inputs[1:]:
+        if x._ctx != ctx:
+            raise MXNetError(f"{op.name}: all inputs must be on one context, got {ctx} and {x._ctx}")
+    xp = ctx.xp
+    n_in = len(op.input_names(attrs))
+    arrays = [x._data for x in inputs]
+    call = OpCall(array_backend(xp), xp, attrs, False, arrays[n_in:])
+    try:
+        result = op.compute(call, *arrays[:n_in])
+    except MXNetError:
+        raise
+    except (ValueError, TypeError, IndexError) as exc:
+        raise MXNetError(f"{op.name}: {exc}") from None
+    outs = result if isinstance(result, (tuple, list)) else (result,)
+    wrapped = [NDArray(_as_array(o, xp), ctx) for o in outs]
+    if out is not None:
+        targets = out if isinstance(out, (list, tuple)) else [out]
+        for src, dst in zip(wrapped, targets):
+            src.copyto(dst)
+        return out
+    return wrapped[0] if len(wrapped) == 1 else wrapped
+
+
+def _as_array(value, xp):
+    if isinstance(value, chainer.Variable):
+        value = value.array
+    return value if isinstance(value, xp.ndarray) else xp.asarray(value)
+
+
+# ---------------------------------------------------------------------- creation
+def _ctx_or_default(ctx):
+    if ctx is None:
+        return current_context()
+    if not isinstance(ctx, Context):
+        raise MXNetError(f"ctx must be a Context such as mx.cpu(), got {ctx!r}")
+    return ctx
+
+
+def _check_shape(shape, where):
+    if isinstance(shape, numbers.Integral):
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise MXNetError(f"{where}: shape must be an integer or a tuple of integers, got {shape!r}") from None
+    for d in shape:
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0:
+            raise MXNetError(f"{where}: invalid shape {shape}: dimensions must be non-negative integers")
+    return tuple(int(d) for d in shape)
+
+
+def _fill(where, fill, shape, ctx, dtype):
+    shape = _check_shape(shape, where)
+    ctx = _ctx_or_default(ctx)
+    dt = as_dtype(dtype, where)
+    return NDArray(fill(ctx.xp, shape, dt), ctx)
+
+
+def zeros(shape, ctx=None, dtype=None, **kwargs):
+    return _fill("zeros", lambda xp, s, d: xp.zeros(s, d), shape, ctx, dtype)
+
+
+def ones(shape, ctx=None, dtype=None, **kwargs):
+    return _fill("ones", lambda xp, s, d: xp.ones(s, d), shape, ctx, dtype)
+
+
+def empty(shape, ctx=None, dtype=None):
+    return _fill("empty", lambda xp, s, d: xp.empty(s, d), shape, ctx, dtype)
+
+
+def full(shape, val, ctx=None, dtype=None, out=None):
+    res = _fill("full", lambda xp, s, d: xp.full(s, val, d), shape, ctx, dtype)
+    return res.copyto(out) if out is not None else res
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dtype=None):
+    ctx = _ctx_or_default(ctx)
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise MXNetError("arange: step must not be zero")
+    dt = as_dtype(dtype, "arange")
+    values = np.arange(start, stop, step, dtype=np.float64).astype(dt)
+    if repeat != 1:
+        values = np.repeat(values, int(repeat))
+    return NDArray(ctx.xp.asarray(values), ctx)
+
+
+def array(source_array, ctx=None, dtype=None):
+    """An NDArray from an NDArray, a NumPy array or nested lists (float32 unless dtype)."""
+    ctx = _ctx_or_default(ctx)
+    if isinstance(source_array, NDArray):
+        dt = source_array.dtype if dtype is None else as_dtype(dtype, "array")
+        return NDArray(_to_device(source_array._data, ctx).astype(dt), ctx)
+    dt = as_dtype(dtype, "array")
+    try:
+        host = np.asarray(source_array)
+        if host.dtype.kind not in "biuf":
+            raise TypeError(f"elements of type {host.dtype} are not numbers")
+        host = np.array(host, dtype=dt, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise MXNetError(f"array: source_array must be numeric array-like: {exc}") from None
+    return NDArray(ctx.xp.asarray(host) if ctx.xp is not np else host, ctx)
+
+
+def waitall():
+    """Block until all pending work is done (work is synchronous on CPU)."""
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            cupy.cuda.Device().synchronize()
+    except Exception:
+        pass
+
+
+def concatenate(arrays, axis=0, always_copy=True):
+    return invoke("concat", list(arrays), {"dim": axis, "num_args": len(arrays)})

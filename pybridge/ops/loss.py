@@ -1,0 +1,1 @@
+"""Operator family: loss (to be filled)."""

@@ -1,0 +1,1 @@
+"""Operator family: math (to be filled)."""

@@ -1,0 +1,1 @@
+"""Operator family: nn (to be filled)."""

@@ -1,0 +1,1 @@
+"""Operator family: random (to be filled)."""

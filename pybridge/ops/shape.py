@@ -1,0 +1,1 @@
+"""Operator family: shape (to be filled)."""
