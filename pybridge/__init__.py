@@ -4,10 +4,14 @@
     a = mx.nd.ones((2, 3)); b = a * 2 + 1
 """
 from . import _compat  # noqa: F401  (first: adapts Chainer to NumPy 2)
-from . import ndarray
+from . import ndarray, random, symbol, executor, io, metric, initializer, optimizer  # noqa: E401
+from . import lr_scheduler, callback, checkpoint, model, module, visualization  # noqa: E401
 from . import ndarray as nd
+from . import symbol as sym
+from . import initializer as init
+from . import module as mod
+from . import visualization as viz
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu, num_gpus
 
 __version__ = "0.1.0"
-__all__ = ["nd", "ndarray", "MXNetError", "Context", "cpu", "gpu", "current_context", "num_gpus"]

@@ -1,0 +1,1 @@
+"""mx.init (being written)."""

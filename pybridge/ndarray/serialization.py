@@ -1,0 +1,1 @@
+"""mx.nd.save / mx.nd.load (being written)."""

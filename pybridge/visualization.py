@@ -1,0 +1,1 @@
+"""mx.viz (being written)."""
