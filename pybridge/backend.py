@@ -43,7 +43,9 @@ class ArrayBackend:
     def transpose(self, x, axes=None): return self.xp.transpose(x, axes)
     def broadcast_to(self, x, shape): return self.xp.broadcast_to(x, shape)
     def matmul(self, a, b, transa=False, transb=False):
-        return self.xp.matmul(a.T if transa else a, b.T if transb else b)
+        # Chainer's transa/transb swap the last two axes (batched matmul for 3-D inputs)
+        return self.xp.matmul(a.swapaxes(-1, -2) if transa else a,
+                              b.swapaxes(-1, -2) if transb else b)
     def maximum(self, a, b): return self.xp.maximum(a, b)
     def minimum(self, a, b): return self.xp.minimum(a, b)
     def relu(self, x): return self.xp.maximum(x, x.dtype.type(0))
@@ -56,7 +58,40 @@ class ArrayBackend:
     def squeeze(self, x, axis=None): return self.xp.squeeze(x, axis)
     def where(self, cond, x, y): return self.xp.where(cond, x, y)
     def sum(self, x, axis=None, keepdims=False): return x.sum(axis=axis, keepdims=keepdims)
-    def clip(self, x, lo, hi): return self.xp.clip(x, lo, hi)
+    def clip(self, x, lo, hi): return self.xp.clip(x, x.dtype.type(lo), x.dtype.type(hi))
+    def log1p(self, x): return self.xp.log1p(x)
+    def expm1(self, x): return self.xp.expm1(x)
+    def log2(self, x): return self.xp.log2(x)
+    def log10(self, x): return self.xp.log10(x)
+    def rsqrt(self, x): return self.xp.reciprocal(self.xp.sqrt(x))
+    def arcsin(self, x): return self.xp.arcsin(x)
+    def arccos(self, x): return self.xp.arccos(x)
+    def arctan(self, x): return self.xp.arctan(x)
+    def sinh(self, x): return self.xp.sinh(x)
+    def cosh(self, x): return self.xp.cosh(x)
+    def max(self, x, axis=None, keepdims=False): return x.max(axis=axis, keepdims=keepdims)
+    def min(self, x, axis=None, keepdims=False): return x.min(axis=axis, keepdims=keepdims)
+    def prod(self, x, axis=None, keepdims=False): return x.prod(axis=axis, keepdims=keepdims)
+    def mean(self, x, axis=None, keepdims=False):  # (no 'weights': callers never pass it)
+        return x.mean(axis=axis, keepdims=keepdims).astype(x.dtype, copy=False)
+    def argmax(self, x, axis=None): return self.xp.argmax(x, axis).astype("int32")
+    def argmin(self, x, axis=None): return self.xp.argmin(x, axis).astype("int32")
+    def cast(self, x, typ): return x.astype(typ, copy=False)
+    def flip(self, x, axis): return self.xp.flip(x, axis)
+    def tile(self, x, reps): return self.xp.tile(x, reps)
+    def repeat(self, x, repeats, axis=None): return self.xp.repeat(x, repeats, axis)
+    def get_item(self, x, slices): return x[slices]
+    def swapaxes(self, x, axis1, axis2): return x.swapaxes(axis1, axis2)
+    def split_axis(self, x, indices_or_sections, axis, force_tuple=True):
+        return tuple(self.xp.split(x, indices_or_sections, axis))
+    def softmax(self, x, axis=1):
+        e = self.xp.exp(x - x.max(axis=axis, keepdims=True))
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
+    def log_softmax(self, x, axis=1):
+        y = x - x.max(axis=axis, keepdims=True)
+        y -= self.xp.log(self.xp.exp(y).sum(axis=axis, keepdims=True))
+        return y
 
 
 _BACKENDS = {}
