@@ -1,1 +1,2 @@
-"""Operator family: nn (to be filled)."""
+"""Neural-network layers; each family lives in its own module, imported here to register it."""
+from . import nn_act, nn_conv, nn_dense, nn_norm, nn_pool  # noqa: F401

@@ -1,0 +1,150 @@
+"""Activation layers: Activation, LeakyReLU (leaky/elu/prelu/selu/gelu/rrelu), SoftmaxActivation."""
+import math
+
+import numpy as np
+
+from ..base import MXNetError
+from ..registry import Kind, Param, register
+from ._util import infer_same_as_first, is_variable, raw
+from .nn_common import assign_shape
+from .nn_random import uniform
+
+
+def _softsign(call, x):
+    return x / (abs(x) + 1) if not is_variable(x) else x / (call.F.absolute(x) + 1)
+
+
+def _softrelu(call, x):
+    if not is_variable(x):   # log(1 + exp(x)), stable for large |x|
+        xp = call.xp
+        return (xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)
+    return call.F.softplus(x)
+
+
+def _log_sigmoid(call, x):
+    return -_softrelu(call, -x)
+
+
+def _mish(call, x):
+    return x * call.F.tanh(_softrelu(call, x))
+
+
+_ACTIVATIONS = {
+    "relu": lambda c, x: c.F.relu(x),
+    "sigmoid": lambda c, x: c.F.sigmoid(x),
+    "tanh": lambda c, x: c.F.tanh(x),
+    "softrelu": _softrelu,
+    "softsign": _softsign,
+    "log_sigmoid": _log_sigmoid,
+    "mish": _mish,
+}
+
+
+@register("Activation", infer_shape=infer_same_as_first, params=[
+    Param("act_type", Kind.str, choices=tuple(sorted(_ACTIVATIONS)),
+          doc="activation function: relu, sigmoid, tanh, softrelu (log(1+exp(x))), softsign "
+              "(x/(1+|x|)), log_sigmoid, mish"),
+])
+def activation(call, data):
+    """Elementwise activation function."""
+    return _ACTIVATIONS[call.attrs.act_type](call, data)
+
+
+# ------------------------------------------------------------------ LeakyReLU
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_LAMBDA = 1.0507009873554804934193349852946
+
+
+def _leaky_inputs(attrs):
+    return ["data", "gamma"] if attrs.act_type == "prelu" else ["data"]
+
+
+def _leaky_infer(attrs, shapes):
+    data = shapes[0]
+    if attrs.act_type == "prelu" and data is not None:
+        if shapes[1] is None or tuple(shapes[1]) != (1,):   # one shared slope is allowed
+            assign_shape("LeakyReLU", shapes, 1, "gamma", (data[1] if len(data) > 1 else 1,))
+    return shapes, [data], []
+
+
+def _negative_part(call, x, slope_x):
+    """x where x > 0, else ``slope_x`` (an expression of x)."""
+    mask = raw(x) > 0
+    if is_variable(x):
+        return call.F.where(mask, x, slope_x)
+    return call.xp.where(mask, x, slope_x).astype(x.dtype, copy=False)
+
+
+def _expm1(call, x):
+    if is_variable(x):
+        return call.F.expm1(x)
+    return call.xp.expm1(x)
+
+
+def _gelu(call, x):
+    xp_erf = call.F.erf(x * (1.0 / math.sqrt(2.0)))
+    return x * (xp_erf + 1) * 0.5
+
+
+@register("LeakyReLU", inputs=_leaky_inputs, infer_shape=_leaky_infer, params=[
+    Param("act_type", Kind.str, "leaky", choices=("elu", "gelu", "leaky", "prelu", "rrelu", "selu"),
+          doc="activation: leaky, elu, prelu (learned slope 'gamma'), selu, gelu, rrelu"),
+    Param("slope", Kind.float, 0.25, doc="negative slope (leaky) or alpha (elu)"),
+    Param("lower_bound", Kind.float, 0.125, doc="rrelu: lower bound of the random slope"),
+    Param("upper_bound", Kind.float, 0.334, doc="rrelu: upper bound of the random slope"),
+])
+def leaky_relu(call, data, gamma=None):
+    """Leaky rectified linear units and their variants."""
+    a, F = call.attrs, call.F
+    kind = a.act_type
+    dt = raw(data).dtype.type
+    if kind == "leaky":
+        return _negative_part(call, data, data * dt(a.slope))
+    if kind == "elu":
+        return _negative_part(call, data, _expm1(call, data) * dt(a.slope))
+    if kind == "selu":
+        return _negative_part(call, data, _expm1(call, data) * dt(_SELU_ALPHA)) * dt(_SELU_LAMBDA)
+    if kind == "gelu":
+        return _gelu(call, data)
+    if kind == "rrelu":
+        if call.is_train:
+            slopes = uniform(call.xp, a.lower_bound, a.upper_bound, data.shape, raw(data).dtype)
+        else:
+            slopes = dt((a.lower_bound + a.upper_bound) / 2)
+        return _negative_part(call, data, data * slopes)
+    # prelu: one slope per channel (axis 1), or one slope for all
+    if gamma.ndim != 1 or (gamma.shape[0] != 1 and (data.ndim < 2 or gamma.shape[0] != data.shape[1])):
+        raise MXNetError(f"LeakyReLU: 'gamma' has shape {tuple(gamma.shape)}, expected "
+                         f"({data.shape[1] if data.ndim > 1 else 1},)")
+    shape = [1] * data.ndim
+    if gamma.shape[0] != 1:
+        shape[1] = gamma.shape[0]
+    g = F.broadcast_to(F.reshape(gamma, tuple(shape)), data.shape)
+    return _negative_part(call, data, data * g)
+
+
+# ------------------------------------------------------------------ SoftmaxActivation
+def softmax_rows(xp, x, axis):
+    """Numerically stable softmax of an array along ``axis``."""
+    e = xp.exp(x - x.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+@register("SoftmaxActivation", infer_shape=infer_same_as_first, params=[
+    Param("mode", Kind.str, "instance", choices=("channel", "instance"),
+          doc="instance: softmax over all but the first axis; channel: over axis 1"),
+])
+def softmax_activation(call, data):
+    """Softmax per instance (flattened) or per channel (axis 1)."""
+    F = call.F
+    if call.attrs.mode == "channel":
+        if data.ndim < 2:
+            raise MXNetError("SoftmaxActivation: mode 'channel' needs data with at least 2 dimensions")
+        if not is_variable(data):
+            return softmax_rows(call.xp, data, 1)
+        return F.softmax(data, axis=1)
+    flat_shape = (data.shape[0], int(np.prod(data.shape[1:], dtype=np.int64)))
+    if not is_variable(data):
+        return softmax_rows(call.xp, data.reshape(flat_shape), 1).reshape(data.shape)
+    return F.reshape(F.softmax(F.reshape(data, flat_shape), axis=1), data.shape)
