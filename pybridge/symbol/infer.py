@@ -1,0 +1,164 @@
+"""Shape and type inference over a symbol graph.
+
+Known shapes (from the caller, or a variable's ``__shape__`` attribute) are propagated through
+every operator's ``infer_shape`` until nothing changes: forward (outputs from inputs) and
+backward (weights from data, completed by the operator).  Disagreements raise MXNetError naming
+the operator node and the input, as MXNet's "Shape inconsistent" error.
+"""
+import numpy as np
+
+from ..base import MXNetError, as_dtype, literal
+from ..ops._util import infer_same_as_first
+from ..registry import _same_shape
+from .graph import topo_order
+
+_SAME_SHAPE = (_same_shape, infer_same_as_first)
+
+# MXNet's dtype flags (``__dtype__`` attributes store these numbers).
+DTYPE_FLAGS = {"float32": 0, "float64": 1, "float16": 2, "uint8": 3, "int32": 4, "int8": 5,
+               "int64": 6, "bool": 7}
+FLAG_DTYPES = {v: k for k, v in DTYPE_FLAGS.items()}
+
+
+def _as_shape(value, where):
+    try:
+        shape = tuple(int(d) for d in value)
+    except (TypeError, ValueError):
+        raise MXNetError(f"{where}: a shape must be a tuple of integers, got {value!r}") from None
+    if any(d < 0 for d in shape):
+        raise MXNetError(f"{where}: invalid shape {shape}")
+    return shape
+
+
+def _var_shape(node):
+    text = node.attrs.get("__shape__")
+    if text is None:
+        return None
+    value = literal(text)
+    if isinstance(value, int):
+        value = (value,)
+    if not isinstance(value, (tuple, list)):
+        raise MXNetError(f"variable '{node.name}': invalid __shape__ attribute {text!r}")
+    shape = _as_shape(value, f"variable '{node.name}'")
+    return None if (not shape or 0 in shape) else shape   # MXNet: 0 means unknown
+
+
+def _var_dtype(node):
+    text = node.attrs.get("__dtype__")
+    if text is None:
+        return None
+    try:
+        return FLAG_DTYPES[int(text)]
+    except (ValueError, KeyError):
+        return as_dtype(text, f"variable '{node.name}'").name
+
+
+class _Solver:
+    """Propagates one attribute (shape or dtype) through the graph."""
+
+    def __init__(self, order, kind):
+        self.order, self.kind = order, kind
+        self.values = {}   # (id(node), index) -> value
+
+    def set(self, node, index, value, where):
+        key = (id(node), index)
+        old = self.values.get(key)
+        if value is None:
+            return False
+        if old is None:
+            self.values[key] = value
+            return True
+        if old != value:
+            what = "Shape" if self.kind == "shape" else "Type"
+            raise MXNetError(f"Error in operator {where}: {what} inconsistent, "
+                             f"Provided={_fmt(old)}, inferred {self.kind}={_fmt(value)}")
+        return False
+
+    def get(self, entry):
+        return self.values.get((id(entry[0]), entry[1]))
+
+    def run(self):
+        for _ in range(len(self.order) + 2):
+            changed = False
+            for node in self.order:
+                if not node.is_variable:
+                    changed |= self._node(node)
+            if not changed:
+                return
+
+    def _elementwise(self, op):
+        if self.kind == "shape":
+            return op._infer_shape in _SAME_SHAPE
+        return op._infer_type is None
+
+    def _node(self, node):
+        op = node.opdef
+        attrs = node.strict_attrs()
+        n_in = node.num_inputs()
+        entries = node.inputs
+        ins = [self.get(e) for e in entries[:n_in]]
+        if None in ins and self._elementwise(op):
+            out = self.values.get((id(node), 0))   # same-shape ops infer backward too
+            if out is not None:
+                ins = [out if v is None else v for v in ins]
+        try:
+            if self.kind == "shape":
+                new_in, outs, aux = op.infer_shape(attrs, ins)
+            else:
+                new_in, outs, aux = op.infer_type(attrs, ins)
+        except MXNetError as exc:
+            raise MXNetError(f"Error in operator {node.name}: {exc}") from None
+        except Exception as exc:   # an inference function that needs more known inputs
+            if any(s is None for s in ins):
+                return False
+            raise MXNetError(f"Error in operator {node.name}: {self.kind} inference failed: "
+                             f"{exc}") from None
+        changed = False
+        if self.kind == "shape":
+            new_in = [None if s is None else tuple(int(d) for d in s) for s in new_in]
+            outs = [None if s is None else tuple(int(d) for d in s) for s in outs]
+            aux = [None if s is None else tuple(int(d) for d in s) for s in (aux or [])]
+        else:
+            new_in = [None if t is None else np.dtype(t).name for t in new_in]
+            outs = [None if t is None else np.dtype(t).name for t in outs]
+            aux = [None if t is None else np.dtype(t).name for t in (aux or [])]
+        for entry, value in zip(entries[:n_in], new_in):
+            changed |= self.set(entry[0], entry[1], value, f"{node.name}")
+        for entry, value in zip(entries[n_in:], aux):
+            changed |= self.set(entry[0], entry[1], value, f"{node.name}")
+        for i, value in enumerate(outs):
+            changed |= self.set(node, i, value, node.name)
+        return changed
+
+
+def _fmt(value):
+    if isinstance(value, tuple):
+        return "(" + ",".join(str(d) for d in value) + ")"
+    return str(value)
+
+
+def infer_shapes(heads, known):
+    """{(id(node), index): shape} for the graph under ``heads``; ``known``: {var name: shape}."""
+    order = topo_order([e[0] for e in heads])
+    solver = _Solver(order, "shape")
+    for node in order:
+        if node.is_variable:
+            shape = known.get(node.name)
+            shape = _var_shape(node) if shape is None else shape
+            if shape is not None:
+                solver.set(node, 0, shape, node.name)
+    solver.run()
+    return order, solver
+
+
+def infer_types(heads, known):
+    """{(id(node), index): dtype name}; ``known``: {var name: dtype name}."""
+    order = topo_order([e[0] for e in heads])
+    solver = _Solver(order, "type")
+    for node in order:
+        if node.is_variable:
+            dtype = known.get(node.name) or _var_dtype(node)
+            if dtype is not None:
+                solver.set(node, 0, dtype, node.name)
+    solver.run()
+    return order, solver
