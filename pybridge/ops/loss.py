@@ -56,10 +56,13 @@ class SoftmaxOutputNode(chainer.function_node.FunctionNode):
         label = self.get_retained_inputs()[0].array
         xp = chainer.backend.get_array_module(out)
         dt = out.dtype.type
+        # MXNet 1.9.1's backward node is not given the output gradient: with out_grad=True
+        # it multiplies by the output itself.  We reproduce that.
+        ograd = out
         if label.shape == out.shape:      # probabilities as labels
             grad = (out - label) * dt(a.grad_scale)
             if a.out_grad:
-                grad = grad * grad_outputs[0].array
+                grad = grad * ograd
             return chainer.Variable(grad), None
         view = self._layout(out.shape)
         prob = out.reshape(view)
@@ -80,9 +83,11 @@ class SoftmaxOutputNode(chainer.function_node.FunctionNode):
                 scale = a.grad_scale / rest
         else:
             rows, k = view
-            if lab.size != rows:
+            if lab.size < rows:
                 raise MXNetError(f"SoftmaxOutput: label of shape {fmt(label.shape)} does not fit "
                                  f"data of shape {fmt(out.shape)}")
+            all_labels = lab
+            lab = lab[:rows]   # MXNet reads one label per row (the first ones)
             idx = lab.astype(xp.int64)
             hit = xp.arange(k).reshape(1, k) == idx[:, None]
             if a.smooth_alpha == 0:
@@ -93,14 +98,14 @@ class SoftmaxOutputNode(chainer.function_node.FunctionNode):
             if a.use_ignore:
                 grad *= (lab != dt(a.ignore_label))[:, None].astype(dt)
             if a.normalization == "valid":
-                scale = a.grad_scale / _valid_count(xp, lab, a.ignore_label)
+                scale = a.grad_scale / _valid_count(xp, all_labels, a.ignore_label)
             elif a.normalization == "batch":
-                scale = a.grad_scale / rows
+                scale = a.grad_scale / all_labels.size
             else:
                 scale = a.grad_scale
         grad = (grad * dt(scale)).reshape(out.shape).astype(dt, copy=False)
         if a.out_grad:
-            grad = grad * grad_outputs[0].array
+            grad = grad * ograd
         return chainer.Variable(grad), None
 
 

@@ -1,8 +1,7 @@
 """Activation layers: Activation, LeakyReLU (leaky/elu/prelu/selu/gelu/rrelu), SoftmaxActivation."""
 import math
 
-import numpy as np
-
+from .._compat import chainer
 from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import infer_same_as_first, is_variable, raw
@@ -81,6 +80,29 @@ def _expm1(call, x):
     return call.xp.expm1(x)
 
 
+def _selu(xp, x):
+    dt = x.dtype.type
+    neg = xp.expm1(xp.minimum(x, 0)) * dt(_SELU_ALPHA)
+    return (xp.where(x > 0, x, neg) * dt(_SELU_LAMBDA)).astype(x.dtype, copy=False)
+
+
+class _SeluNode(chainer.function_node.FunctionNode):
+    """SELU with MXNet 1.9.1's gradient, computed from the output y: lambda where x > 0, else
+    ``lambda * (alpha + y)`` (the exact derivative would be ``lambda * alpha + y``)."""
+
+    def forward(self, inputs):
+        xp = chainer.backend.get_array_module(inputs[0])
+        self.retain_outputs((0,))
+        return _selu(xp, inputs[0]),
+
+    def backward(self, indexes, grad_outputs):
+        y = self.get_retained_outputs()[0].array
+        xp = chainer.backend.get_array_module(y)
+        dt = y.dtype.type
+        local = xp.where(y > 0, dt(_SELU_LAMBDA), dt(_SELU_LAMBDA) * (dt(_SELU_ALPHA) + y))
+        return chainer.Variable(local.astype(y.dtype, copy=False) * grad_outputs[0].array),
+
+
 def _gelu(call, x):
     xp_erf = call.F.erf(x * (1.0 / math.sqrt(2.0)))
     return x * (xp_erf + 1) * 0.5
@@ -103,7 +125,9 @@ def leaky_relu(call, data, gamma=None):
     if kind == "elu":
         return _negative_part(call, data, _expm1(call, data) * dt(a.slope))
     if kind == "selu":
-        return _negative_part(call, data, _expm1(call, data) * dt(_SELU_ALPHA)) * dt(_SELU_LAMBDA)
+        if is_variable(data):
+            return _SeluNode().apply((data,))[0]
+        return _selu(call.xp, data)
     if kind == "gelu":
         return _gelu(call, data)
     if kind == "rrelu":
@@ -131,20 +155,42 @@ def softmax_rows(xp, x, axis):
     return e
 
 
+class _SoftmaxActivationNode(chainer.function_node.FunctionNode):
+    """Softmax along ``axis``; the backward pass is MXNet's, which always works along axis 1:
+    ``dx = y * (dy - sum(dy * y, axis=1))`` (exact for mode 'channel' and for 2-D data)."""
+
+    def __init__(self, axis):
+        super().__init__()
+        self.axis = axis
+
+    def forward(self, inputs):
+        xp = chainer.backend.get_array_module(inputs[0])
+        self.retain_outputs((0,))
+        return softmax_rows(xp, inputs[0], self.axis),
+
+    def backward(self, indexes, grad_outputs):
+        y = self.get_retained_outputs()[0].array
+        gy = grad_outputs[0].array
+        n, c = y.shape[0], y.shape[1]
+        y3, g3 = y.reshape(n, c, -1), gy.reshape(n, c, -1)
+        gx = y3 * (g3 - (g3 * y3).sum(axis=1, keepdims=True))
+        return chainer.Variable(gx.reshape(y.shape)),
+
+
 @register("SoftmaxActivation", infer_shape=infer_same_as_first, params=[
     Param("mode", Kind.str, "instance", choices=("channel", "instance"),
-          doc="instance: softmax over all but the first axis; channel: over axis 1"),
+          doc="instance: softmax over the last axis; channel: over axis 1"),
 ])
 def softmax_activation(call, data):
-    """Softmax per instance (flattened) or per channel (axis 1)."""
-    F = call.F
-    if call.attrs.mode == "channel":
-        if data.ndim < 2:
-            raise MXNetError("SoftmaxActivation: mode 'channel' needs data with at least 2 dimensions")
-        if not is_variable(data):
-            return softmax_rows(call.xp, data, 1)
-        return F.softmax(data, axis=1)
-    flat_shape = (data.shape[0], int(np.prod(data.shape[1:], dtype=np.int64)))
+    """Softmax over the last axis (instance) or over axis 1 (channel)."""
+    if data.ndim < 2:
+        raise MXNetError(f"SoftmaxActivation: input needs at least 2 dimensions, got shape "
+                         f"{tuple(data.shape)}")
+    if call.attrs.mode == "channel" and data.ndim < 3:
+        raise MXNetError("SoftmaxActivation: input needs at least 3 dimensions when "
+                         "mode='channel'")
+    # 'instance' is MXNet's FlatTo2D view: softmax over the last axis
+    axis = 1 if call.attrs.mode == "channel" else data.ndim - 1
     if not is_variable(data):
-        return softmax_rows(call.xp, data.reshape(flat_shape), 1).reshape(data.shape)
-    return F.reshape(F.softmax(F.reshape(data, flat_shape), axis=1), data.shape)
+        return softmax_rows(call.xp, data, axis)
+    return _SoftmaxActivationNode(axis).apply((data,))[0]
