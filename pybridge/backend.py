@@ -8,6 +8,10 @@ function of the same name, run without a graph, with its result unwrapped to an 
 Every fast name here must compute exactly what Chainer's function does (tested in
 ``tests/test_backend.py``).
 """
+import math
+
+import numpy as np
+
 from ._compat import F as chainer_functions
 from ._compat import chainer
 
@@ -17,14 +21,10 @@ class ArrayBackend:
         self.xp = xp
 
     def __getattr__(self, name):
-        func = getattr(chainer_functions, name)
+        getattr(chainer_functions, name)   # AttributeError for names Chainer lacks
 
         def run(*args, **kwargs):
-            with chainer.no_backprop_mode():
-                out = func(*args, **kwargs)
-            if isinstance(out, (tuple, list)):
-                return type(out)(o.array if isinstance(o, chainer.Variable) else o for o in out)
-            return out.array if isinstance(out, chainer.Variable) else out
+            return _run_chainer(name, *args, **kwargs)
         run.__name__ = name
         setattr(self, name, run)  # cache: __getattr__ runs once per name
         return run
@@ -82,6 +82,11 @@ class ArrayBackend:
     def repeat(self, x, repeats, axis=None): return self.xp.repeat(x, repeats, axis)
     def get_item(self, x, slices): return x[slices]
     def swapaxes(self, x, axis1, axis2): return x.swapaxes(axis1, axis2)
+    def erf(self, x):
+        # Chainer's CPU erf without SciPy is this same per-element math.erf (and warns)
+        if self.xp is np:
+            return _erf_cpu(x).astype(x.dtype)
+        return _run_chainer("erf", x)
     def split_axis(self, x, indices_or_sections, axis, force_tuple=True):
         return tuple(self.xp.split(x, indices_or_sections, axis))
     def softmax(self, x, axis=1):
@@ -92,6 +97,18 @@ class ArrayBackend:
         y = x - x.max(axis=axis, keepdims=True)
         y -= self.xp.log(self.xp.exp(y).sum(axis=axis, keepdims=True))
         return y
+
+
+def _run_chainer(name, *args, **kwargs):
+    """chainer.functions.<name> without a graph, its result(s) unwrapped to arrays."""
+    with chainer.no_backprop_mode():
+        out = getattr(chainer_functions, name)(*args, **kwargs)
+    if isinstance(out, (tuple, list)):
+        return type(out)(o.array if isinstance(o, chainer.Variable) else o for o in out)
+    return out.array if isinstance(out, chainer.Variable) else out
+
+
+_erf_cpu = np.vectorize(math.erf, otypes=[np.float64])
 
 
 _BACKENDS = {}
