@@ -1,0 +1,77 @@
+"""How the training loop reports progress: MXNet Python's log lines or MXNet R's messages.
+
+The loop never formats a log line itself; it tells a *reporter* what happened.  The
+Python API uses ``PythonReporter`` (``Epoch[0] Train-accuracy=0.918700``,
+``Epoch[0] Time cost=1.234``, ``Epoch[0] Validation-accuracy=...`` through a ``logging``
+logger); the R package passes ``RReporter`` with its ``message`` function
+(``Start training with 1 devices``, ``[1] Train-accuracy=0.918666666666667``).  Any
+object with these methods can be used.
+"""
+import logging
+import math
+
+
+class PythonReporter:
+    """MXNet 1.x Python log lines through ``logger`` (default: the ``logging`` module)."""
+
+    def __init__(self, logger=None):
+        self.logger = logger if logger is not None else logging
+
+    def start(self, num_devices):
+        pass
+
+    def train_metric(self, epoch, name_values):
+        for name, value in name_values:
+            self.logger.info("Epoch[%d] Train-%s=%f", epoch, name, value)
+
+    def time_cost(self, epoch, seconds):
+        self.logger.info("Epoch[%d] Time cost=%.3f", epoch, seconds)
+
+    def validation_metric(self, epoch, name_values):
+        for name, value in name_values:
+            self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, value)
+
+    def reset_iterator(self, epoch):
+        self.logger.info("Epoch[%d] Resetting Data Iterator", epoch)
+
+
+def r_number(value):
+    """A number as R's ``as.character`` prints it (15 significant digits, NaN, Inf)."""
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Inf" if value > 0 else "-Inf"
+    return "%.15g" % value
+
+
+class RReporter:
+    """MXNet R's messages, through ``emit`` (the R bridge passes R's ``message``).
+
+    R counts epochs from 1: engine epoch 0 is printed as ``[1]``.
+    """
+
+    def __init__(self, emit, verbose=True):
+        self.emit = emit
+        self.verbose = verbose
+
+    def _say(self, text):
+        if self.verbose:
+            self.emit(text)
+
+    def start(self, num_devices):
+        self._say(f"Start training with {num_devices} devices")
+
+    def train_metric(self, epoch, name_values):
+        for name, value in name_values:
+            self._say(f"[{epoch + 1}] Train-{name}={r_number(value)}")
+
+    def time_cost(self, epoch, seconds):
+        pass
+
+    def validation_metric(self, epoch, name_values):
+        for name, value in name_values:
+            self._say(f"[{epoch + 1}] Validation-{name}={r_number(value)}")
+
+    def reset_iterator(self, epoch):
+        pass
