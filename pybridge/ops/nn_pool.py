@@ -4,8 +4,8 @@ MXNet's output size per spatial axis: valid ``floor((x + 2p - k) / s) + 1``, ful
 ``ceil((x + 2p - k) / s) + 1``, same ``ceil(x / s)`` (1-D, no padding).  Windows that run past
 the padded input are cut there; an average divides by the window size clipped to the padded
 input (count_include_pad, the default) or to the real input (count_include_pad=False).
-Chainer's max pooling with ``cover_all`` matches valid/full exactly and is used for them;
-everything else goes through one general path: explicit padding, im2col, a reduction.
+Chainer's max and average pooling match 'valid' (with count_include_pad) and are used for
+it; everything else goes through one general path: explicit padding, im2col, a reduction.
 """
 import numpy as np
 
@@ -108,13 +108,14 @@ def _pool2d(call, x, kernel, stride, pad, outs):
             return red(x, axis=(2, 3), keepdims=True)
         return getattr(x, {"avg": "mean"}.get(kind, kind))(axis=(2, 3), keepdims=True)
     conv = a.pooling_convention
-    if kind == "max" and conv in ("valid", "full") and all(p < k for p, k in zip(pad, kernel)):
-        return F.max_pooling_2d(x, kernel, stride, pad, cover_all=(conv == "full"))
+    if kind == "max" and conv == "valid" and all(p < k for p, k in zip(pad, kernel)):
+        return F.max_pooling_2d(x, kernel, stride, pad, cover_all=False)
     include_pad = a.count_include_pad is not False
     if kind == "avg" and conv == "valid" and include_pad and all(p < k for p, k in zip(pad, kernel)):
         return F.average_pooling_2d(x, kernel, stride, pad)
     # general path: pad (or crop) to exactly the extent the windows cover, then im2col
-    fill = -np.inf if kind == "max" else 0.0
+    # a 'full' window can lie entirely in the padding: MXNet's max is then the lowest value
+    fill = np.finfo(dt).min if kind == "max" else 0.0
     widths = []
     for size, k, s, p, o in zip((h, w), kernel, stride, pad, outs):
         widths.append((p, (o - 1) * s + k - size - p))
