@@ -337,9 +337,16 @@ class Executor:
 
     def reshape(self, partial_shaping=False, allow_up_sizing=False, **kwargs):
         """A new executor for new input shapes, sharing arrays whose shape is unchanged."""
-        shapes = {n: a.shape for n, a in self.arg_dict.items()}
-        shapes.update(kwargs)
-        return simple_bind(self._symbol, self._ctx, dict(self._grad_req), None, self, shapes)
+        arg_shapes, _, aux_shapes = self._symbol.infer_shape_partial(**kwargs)
+        names = self._symbol.list_arguments() + self._symbol.list_auxiliary_states()
+        old = dict(self.arg_dict, **self.aux_dict)
+        for name, shape in zip(names, arg_shapes + aux_shapes):
+            if name not in kwargs and not partial_shaping and shape and \
+                    tuple(shape) != old[name].shape:
+                raise MXNetError(f"reshape: shape of unspecified array arg:{name} changed; this "
+                                 "can cause the new executor to not share parameters with the "
+                                 "old one; set partial_shaping=True if this is intended")
+        return simple_bind(self._symbol, self._ctx, dict(self._grad_req), None, self, kwargs)
 
     def set_monitor_callback(self, callback, monitor_all=False):
         """``callback(name, NDArray)`` for every operator output after each forward."""

@@ -91,6 +91,27 @@ class _Solver:
             return op._infer_shape in _SAME_SHAPE
         return op._infer_type is None
 
+    def _blame(self, node, op, attrs, ins, entries):
+        """Name the input whose known value contradicts the others, MXNet-style."""
+        infer = op.infer_shape if self.kind == "shape" else op.infer_type
+        for i, (value, entry) in enumerate(zip(ins, entries)):
+            if value is None:
+                continue
+            trial = list(ins)
+            trial[i] = None
+            try:
+                inferred = infer(attrs, trial)[0][i]
+            except Exception:
+                continue
+            if inferred is not None:
+                inferred = tuple(inferred) if self.kind == "shape" else np.dtype(inferred).name
+                if inferred != value:
+                    what = "Shape" if self.kind == "shape" else "Type"
+                    raise MXNetError(
+                        f"Error in operator {node.name}: {what} inconsistent for input "
+                        f"'{entry[0].name}', Provided={_fmt(value)}, inferred "
+                        f"{self.kind}={_fmt(inferred)}")
+
     def _node(self, node):
         op = node.opdef
         attrs = node.strict_attrs()
@@ -107,6 +128,7 @@ class _Solver:
             else:
                 new_in, outs, aux = op.infer_type(attrs, ins)
         except MXNetError as exc:
+            self._blame(node, op, attrs, ins, entries[:n_in])
             raise MXNetError(f"Error in operator {node.name}: {exc}") from None
         except Exception as exc:   # an inference function that needs more known inputs
             if any(s is None for s in ins):
