@@ -8,7 +8,7 @@ import numpy as np
 
 from ..base import MXNetError, literal
 from ..registry import Kind, Param, register
-from ._util import constant, normalize_axes, raw
+from ._util import constant, keep_dtype, normalize_axes, raw
 
 
 def _opt_ints(v):
@@ -148,7 +148,7 @@ def pick(call, data, index):
     positions = xp.arange(x.shape[ax]).reshape((-1,) + (1,) * (x.ndim - ax - 1))
     mask = positions == xp.expand_dims(idx, ax)
     picked = call.F.where(mask, data, xp.zeros(x.shape, x.dtype))
-    out = call.F.sum(picked, axis=ax, keepdims=attrs.keepdims)
+    out = keep_dtype(call.F.sum(picked, axis=ax, keepdims=attrs.keepdims), data)
     return call.F.reshape(out, _pick_shape(attrs, x.shape)) if attrs.axis is None or \
         raw(out).ndim == 0 else out
 
