@@ -265,9 +265,16 @@ def run_op(op, attrs, inputs, out=None):
     arrays = [x._data for x in inputs]
     call = OpCall(array_backend(xp), xp, attrs, False, arrays[n_in:])
     try:
-        result = op.compute(call, *arrays[:n_in])
-    except MXNetError:
-        raise
+        if xp is np:
+            result = op.compute(call, *arrays[:n_in])
+        else:
+            with xp.cuda.Device(ctx.device_id):
+                result = op.compute(call, *arrays[:n_in])
+    except MXNetError as exc:
+        msg = str(exc)   # every message names the operator
+        if msg.startswith(op.name + ":"):
+            raise
+        raise MXNetError(f"{op.name}: {msg}") from None
     except (ValueError, TypeError, IndexError) as exc:
         raise MXNetError(f"{op.name}: {exc}") from None
     outs = result if isinstance(result, (tuple, list)) else (result,)

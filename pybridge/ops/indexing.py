@@ -190,14 +190,14 @@ def where(call, condition, x, y):
 
 
 # ------------------------------------------------------------------ ordering
-def _order(call, x, axis, is_ascend):
+def _order(call, x, axis, is_ascend, op):
     """(array with the axis last, ascending/descending order along it) — stable."""
     xp = call.xp
     if axis is None:
         x = x.reshape(-1)
         axis = 0
     else:
-        axis = normalize_axes(axis, x.ndim, "sort")[0]
+        axis = normalize_axes(axis, x.ndim, op)[0]
     order = xp.argsort(x if is_ascend else -x, axis=axis, kind="stable")
     return x, axis, order
 
@@ -210,7 +210,7 @@ _SORT_PARAMS = [Param("axis", Kind.opt_int, -1, doc="the axis (None: flattened)"
           infer_shape=_unary_infer(lambda a, s: (int(np.prod(s, dtype=np.int64)),) if a.axis is None else s))
 def sort(call, data):
     """Sorted values along an axis."""
-    x, axis, order = _order(call, raw(data), call.attrs.axis, call.attrs.is_ascend)
+    x, axis, order = _order(call, raw(data), call.attrs.axis, call.attrs.is_ascend, "sort")
     return constant(call, call.xp.take_along_axis(x, order, axis), data)
 
 
@@ -219,7 +219,7 @@ def sort(call, data):
           infer_type=lambda attrs, t: (t, [np.dtype(attrs.dtype)], []))
 def argsort(call, data):
     """Indices that sort the array along an axis."""
-    _, _, order = _order(call, raw(data), call.attrs.axis, call.attrs.is_ascend)
+    _, _, order = _order(call, raw(data), call.attrs.axis, call.attrs.is_ascend, "argsort")
     return order.astype(call.attrs.dtype)
 
 
@@ -257,7 +257,7 @@ def _topk_types(attrs, in_types):
 def topk(call, data):
     """The k largest (or smallest) elements along an axis: values, indices, mask or both."""
     a, xp, x = call.attrs, call.xp, raw(data)
-    flat, axis, order = _order(call, x, a.axis, a.is_ascend)
+    flat, axis, order = _order(call, x, a.axis, a.is_ascend, "topk")
     n = flat.shape[axis]
     if not 1 <= a.k <= n:
         raise MXNetError(f"topk: k must be in [1, {n}], got {a.k}")
