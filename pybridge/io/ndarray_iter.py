@@ -2,8 +2,10 @@
 
 Arrays are kept whole; a batch is a slice (or, when shuffled, one gather with an index
 vector) of each array, so an epoch costs one permutation and one copy per batch, with no
-per-sample Python.  Shuffling reproduces MXNet 1.x exactly: ``numpy.random.shuffle`` on the
-index vector at construction and at every ``reset``, applied on top of the previous order.
+per-sample Python.  As in MXNet 1.x the examples are reshuffled at construction and at every
+``reset``, each permutation applied on top of the previous order; the permutations come from
+the engine's CPU generator (``mx.random.seed`` makes them repeat), where MXNet used
+``numpy.random.shuffle``.
 ``last_batch_handle``: 'pad' fills the last batch from the start (``pad`` says how many),
 'discard' drops it, 'roll_over' carries the remainder into the first batch of the next epoch.
 """
@@ -99,7 +101,9 @@ class NDArrayIter(DataIter):
 
     # ------------------------------------------------------------------ iteration
     def _shuffle_data(self):
-        np.random.shuffle(self.idx)
+        from ..context import cpu
+        from ..random import generator
+        self.idx = self.idx[generator(cpu()).permutation(self.num_data)]
         self._order = self.idx.copy() if self._order is None else self._order[self.idx]
 
     def hard_reset(self):
