@@ -1,0 +1,321 @@
+"""The bridge's entry points: ``.External`` routines the R package calls.
+
+Each entry takes raw SEXP arguments and returns a SEXP.  Nothing escapes as a Python
+exception: an error comes back as a character vector with attribute ``mx.cond = "error"``,
+and Python warnings raised during the call come back as ``list(value, warnings)`` with
+``mx.cond = "warnings"``; R/bridge.R turns both into R conditions.
+"""
+import importlib
+import warnings
+
+from . import _rapi as R
+from . import convert, handles
+from .callbacks import set_runner
+
+_pending_warnings = []
+_callbacks = {}      # name -> cffi callback (kept alive: R holds only their addresses)
+_ENTRIES = {}
+
+
+def _showwarning(message, category, filename, lineno, file=None, line=None):
+    _pending_warnings.append(str(message))
+
+
+def _message(exc):
+    from pybridge.base import MXNetError
+    if isinstance(exc, (MXNetError, convert.ConversionError, LookupError)):
+        msg = str(exc)
+        if isinstance(exc, KeyError) and msg.startswith("'"):
+            msg = msg.strip("'")
+        return msg
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _error_sexp(exc):
+    with R.Protect() as prot:
+        v = prot(R.mk_str(_message(exc)))
+        R.set_attr(v, "mx.cond", R.mk_str("error"))
+        return v
+
+
+def _with_warnings(res):
+    msgs = list(_pending_warnings)
+    _pending_warnings.clear()
+    with R.Protect() as prot:
+        prot(res)
+        out = prot(R.alloc(R.VECSXP, 2))
+        R.rlib.SET_VECTOR_ELT(out, 0, res)
+        R.rlib.SET_VECTOR_ELT(out, 1, R.str_vector(msgs, prot))
+        R.set_attr(out, "mx.cond", R.mk_str("warnings"))
+        return out
+
+
+def entry(fn):
+    """Make ``fn(*sexp_args) -> sexp`` an .External routine (registered in _ENTRIES)."""
+    def run(args):
+        try:
+            args = R.rlib.CDR(args)
+            argv = []
+            while args != R.rlib.R_NilValue:
+                argv.append(R.rlib.CAR(args))
+                args = R.rlib.CDR(args)
+            res = fn(*argv)
+            if _pending_warnings:
+                res = _with_warnings(res)
+            return res
+        except BaseException as exc:   # noqa: B036  (nothing may unwind into R)
+            _pending_warnings.clear()
+            return _error_sexp(exc)
+    cb = R.ffi.callback("SEXP (SEXP)", run)
+    _callbacks[fn.__name__] = cb
+    _ENTRIES[fn.__name__] = cb
+    return fn
+
+
+def _mx():
+    import pybridge
+    return pybridge
+
+
+def _nd_arg(x, what):
+    hid = convert.handle_id(x)
+    if hid is None:
+        raise convert.ConversionError(f"{what} must be an MXNDArray, got an R "
+                                      f"{convert._r_type_name(x)}")
+    obj = handles.get(hid)
+    if not isinstance(obj, _mx().nd.NDArray):
+        raise convert.ConversionError(f"{what} must be an MXNDArray")
+    return obj
+
+
+def _new_id(obj):
+    return R.mk_int(handles.register(obj))
+
+
+# ------------------------------------------------------------------ NDArray essentials
+@entry
+def nd_from_r(x, ctx):
+    """R numeric vector/array -> NDArray (dimension rule, float32) on ctx."""
+    mx = _mx()
+    context = convert.r_context(ctx) if not R.is_null(ctx) else mx.current_context()
+    host = convert.r_array_to_numpy(x)
+    if host.ndim == 0 or R.is_null(R.attr(x, "dim")):
+        host = host.reshape(-1)
+    data = host if context.device_type == "cpu" else context.xp.asarray(host)
+    return _new_id(mx.nd.NDArray(data, context))
+
+
+@entry
+def nd_to_r(x):
+    with R.Protect() as prot:
+        return convert.ndarray_to_r(_nd_arg(x, "the argument"), prot)
+
+
+@entry
+def nd_dim(x):
+    shape = _nd_arg(x, "the argument").shape
+    with R.Protect() as prot:
+        return R.int_vector(list(shape[::-1]), prot)
+
+
+@entry
+def nd_size(x):
+    return R.mk_real(_nd_arg(x, "the argument").size)
+
+
+@entry
+def nd_ctx(x):
+    with R.Protect() as prot:
+        return convert.context_to_r(_nd_arg(x, "the argument").context, prot)
+
+
+# ------------------------------------------------------------------ operators
+# R's Ops generic -> (array op, scalar op with the NDArray on the left, ... on the right)
+_OPS = {
+    "+": ("_plus", "_plus_scalar", "_plus_scalar"),
+    "-": ("_minus", "_minus_scalar", "_rminus_scalar"),
+    "*": ("_mul", "_mul_scalar", "_mul_scalar"),
+    "/": ("_div", "_div_scalar", "_rdiv_scalar"),
+    "%%": ("_mod", "_mod_scalar", "_rmod_scalar"),
+    "^": ("_power", "_power_scalar", "_rpower_scalar"),
+    "==": ("_equal", "_equal_scalar", "_equal_scalar"),
+    "!=": ("_not_equal", "_not_equal_scalar", "_not_equal_scalar"),
+    ">": ("_greater", "_greater_scalar", "_lesser_scalar"),
+    ">=": ("_greater_equal", "_greater_equal_scalar", "_lesser_equal_scalar"),
+    "<": ("_lesser", "_lesser_scalar", "_greater_scalar"),
+    "<=": ("_lesser_equal", "_lesser_equal_scalar", "_greater_equal_scalar"),
+    "&": ("_logical_and", "_logical_and_scalar", "_logical_and_scalar"),
+    "|": ("_logical_or", "_logical_or_scalar", "_logical_or_scalar"),
+}
+_UNARY = {"-": ("_rminus_scalar", 0.0), "+": ("_plus_scalar", 0.0), "!": ("_equal_scalar", 0.0)}
+
+
+def _operand(x, generic):
+    hid = convert.handle_id(x)
+    if hid is not None:
+        return handles.get(hid), True
+    t = R.typeof(x)
+    if t in (R.REALSXP, R.INTSXP, R.LGLSXP) and R.length(x) == 1:
+        v = R.scalar(x)
+        return (float("nan") if v is None else float(v)), False
+    raise convert.ConversionError(
+        f"`{generic}`: MXNDArray operations only support MXNDArray and numeric scalar operands, "
+        f"got an R {convert._r_type_name(x)}" + (f" of length {R.length(x)}"
+                                                  if t in (R.REALSXP, R.INTSXP, R.LGLSXP) else ""))
+
+
+@entry
+def nd_ops(generic, e1, e2):
+    from pybridge.ndarray.ndarray import invoke
+    op = R.string(generic, 0)
+    if R.is_null(e2):                       # unary
+        if op not in _UNARY:
+            raise convert.ConversionError(f"unary `{op}` is not supported for MXNDArray")
+        name, scalar = _UNARY[op]
+        return _new_id(invoke(name, [_operand(e1, op)[0]], {"scalar": scalar}))
+    if op not in _OPS:
+        raise convert.ConversionError(f"operator `{op}` is not supported for MXNDArray")
+    (a, a_nd), (b, b_nd) = _operand(e1, op), _operand(e2, op)
+    both, left, right = _OPS[op]
+    if a_nd and b_nd:
+        if a.shape != b.shape:
+            raise convert.ConversionError(
+                f"`{op}`: the operands' dimensions differ: c({', '.join(map(str, a.shape[::-1]))}) "
+                f"and c({', '.join(map(str, b.shape[::-1]))})")
+        return _new_id(invoke(both, [a, b], {}))
+    if a_nd:
+        return _new_id(invoke(left, [a], {"scalar": b}))
+    return _new_id(invoke(right, [b], {"scalar": a}))
+
+
+def _strip_op_prefix(exc, names):
+    msg = str(exc)
+    for name in names:
+        if msg.startswith(name + ": "):
+            return msg[len(name) + 2:]
+    return msg
+
+
+@entry
+def nd_invoke(opname, inputs, params, out):
+    """Run registry operator ``opname``: inputs (named list of MXNDArray / list / NULL),
+    params (named list of R values), out (NULL, MXNDArray or list).  Ids back."""
+    from pybridge.base import MXNetError
+    from pybridge.registry import get_op, normalize_key
+    name = R.string(opname, 0)
+    op = get_op(name)
+    func = _mx().nd.ops_namespace[name]
+    positional, named, gap = [], {}, False
+    in_names = R.names(inputs) or []
+    for key, x in zip(in_names, R.list_items(inputs)):
+        if R.is_null(x):
+            gap = True
+            continue
+        if R.typeof(x) == R.VECSXP and not convert.is_context(x):
+            arrays = [_nd_arg(e, f"input '{key}'") for e in R.list_items(x)]
+            if gap or positional:
+                raise convert.ConversionError(f"input '{key}': a list of arrays is only "
+                                              "accepted as the first input")
+            positional.extend(arrays)
+            continue
+        nd = _nd_arg(x, f"input '{key}'")
+        if gap:
+            named[key] = nd
+        else:
+            positional.append(nd)
+    kwargs = {}
+    p_names = R.names(params) or []
+    for i, x in enumerate(R.list_items(params)):
+        key = p_names[i] if i < len(p_names) else ""
+        if not key:
+            raise convert.ConversionError("too many positional arguments")
+        if R.is_null(x):
+            continue
+        kwargs[normalize_key(key)] = convert.op_param(normalize_key(key), x)
+    kwargs.update(named)
+    out_arg = None
+    if not R.is_null(out):
+        out_arg = [_nd_arg(e, "out") for e in R.list_items(out)] if R.typeof(out) == R.VECSXP \
+            else _nd_arg(out, "out")
+    try:
+        res = func(*positional, out=out_arg, **kwargs)
+    except MXNetError as exc:
+        raise MXNetError(_strip_op_prefix(exc, (op.name, name))) from None
+    if out_arg is not None:
+        return R.rlib.R_NilValue
+    results = res if isinstance(res, (list, tuple)) else [res]
+    with R.Protect() as prot:
+        return R.int_vector([handles.register(r) for r in results], prot)
+
+
+# ------------------------------------------------------------------ generic calls
+_functions = {}
+
+
+def _resolve(path):
+    fn = _functions.get(path)
+    if fn is None:
+        module, _, attr = path.rpartition(".")
+        if not module:
+            raise LookupError(f"'{path}' is not a dotted Python path")
+        obj = importlib.import_module(module)
+        fn = getattr(obj, attr)
+        _functions[path] = fn
+    return fn
+
+
+@entry
+def call(path, args, kwargs):
+    """Call the Python function at dotted ``path`` with converted arguments (see
+    ``convert.from_r``); the result is converted back (``convert.to_r``)."""
+    fn = _resolve(R.string(path, 0))
+    pargs = [convert.from_r(x) for x in R.list_items(args)] if not R.is_null(args) else []
+    pkw = {}
+    if not R.is_null(kwargs):
+        for key, x in zip(R.names(kwargs) or [], R.list_items(kwargs)):
+            pkw[key] = convert.from_r(x)
+    res = fn(*pargs, **pkw)
+    with R.Protect() as prot:
+        return convert.to_r(res, prot)
+
+
+@entry
+def method(obj, name, args, kwargs):
+    """Call method ``name`` of the engine object held by ``obj`` (e.g. ``iter$reset()``)."""
+    target = convert.r_object(obj)
+    fn = getattr(target, R.string(name, 0))
+    pargs = [convert.from_r(x) for x in R.list_items(args)] if not R.is_null(args) else []
+    pkw = {k: convert.from_r(x) for k, x in zip(R.names(kwargs) or [], R.list_items(kwargs))} \
+        if not R.is_null(kwargs) else {}
+    res = fn(*pargs, **pkw)
+    with R.Protect() as prot:
+        return convert.to_r(res, prot)
+
+
+@entry
+def release(hid):
+    if R.typeof(hid) == R.INTSXP and R.length(hid) == 1:
+        handles.release(R.rlib.INTEGER(hid)[0])
+    return R.rlib.R_NilValue
+
+
+@entry
+def handle_count():
+    return R.mk_int(handles.count())
+
+
+@entry
+def set_callback_runner(closure):
+    set_runner(closure)
+    return R.rlib.R_NilValue
+
+
+def install_warning_hook():
+    warnings.showwarning = _showwarning
+
+
+def entries():
+    """{name: cffi callback} of every entry point."""
+    return dict(_ENTRIES)
+
