@@ -54,6 +54,9 @@ class Node:
                 self._parsed = self.opdef.parse_attrs(self.params())
             except MXNetError as exc:
                 raise MXNetError(f"{exc} (in symbol '{self.name}')") from None
+            except Exception as exc:   # a value no parameter kind expects (1e400, deep nesting)
+                raise MXNetError(f"{self.op}: invalid parameter value in symbol '{self.name}': "
+                                 f"{type(exc).__name__}") from None
         return self._parsed
 
     def lenient_attrs(self):
@@ -68,7 +71,7 @@ class Node:
             if key in given:
                 try:
                     value = param.parse(op.name, given[key])
-                except MXNetError:
+                except Exception:
                     pass
             attrs[key] = value
         return attrs
