@@ -152,6 +152,8 @@ class NDArray:
             raise MXNetError(f"NDArray.__getitem__: {exc} (shape {self.shape})") from None
         if not isinstance(out, self._ctx.xp.ndarray):  # a NumPy scalar from a full index
             out = self._ctx.xp.asarray(out)
+        if out.ndim == 0:      # MXNet 1.x has no 0-d arrays: a full index gives shape (1,)
+            out = out.reshape(1)
         return NDArray(out, self._ctx)
 
     def __setitem__(self, key, value):
