@@ -24,7 +24,8 @@ b <- a * 2 + 1
 b
 
 # ---- mxnet-bridge: GPU. Where no GPU is present, mx.gpu() below gives mx.cpu() and says so.
-if (!mx.gpu.available()) {
+gpu_works <- tryCatch({ mx.nd.ones(1, ctx = mx.gpu()); TRUE }, error = function(e) FALSE)
+if (!gpu_works) {
   message("No GPU available here: the deck's mx.gpu() chunks run on mx.cpu().")
   mx.gpu <- function(dev.id = 0) mx.cpu()
 }
