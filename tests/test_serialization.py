@@ -298,7 +298,9 @@ def patched(offset, fmt, value):
     (32, "<i", 1000, "ndim 1000"),
     (36, "<q", -2, "negative dim"),
     (36, "<q", 10**12, r"claims data of shape \(1000000000000, 3\)"),
-    (44, "<q", 2**62, "is truncated"),
+    (44, "<q", 2**40, "is truncated"),
+    (44, "<q", 2**62, r"shape \(2, 4611686018427387904\), too large for any array"),
+    (36, "<q", 0, "name count mismatch"),  # (0, 3) has no data: its 24 bytes are misread
     (60, "<i", 99, "unknown dtype flag 99"),
     (60, "<i", 12, "dtype bfloat16"),
     (88, "<Q", 2, "name count mismatch, 2 names for 1 arrays"),
@@ -308,6 +310,13 @@ def patched(offset, fmt, value):
 def test_hostile_headers_raise_clear_errors(offset, fmt, value, message):
     with pytest.raises(MXNetError, match="^load_frombuffer: buffer .*" + message):
         mx.nd.load_frombuffer(patched(offset, fmt, value))
+
+
+def test_zero_dim_does_not_hide_an_impossible_shape():
+    # (0, 2^40, 2^40) holds no data, but no array can have that shape
+    rec = struct.pack("<Iii3q", 0xF993FAC9, 0, 3, 0, 2**40, 2**40) + struct.pack("<iii", 1, 0, 0)
+    with pytest.raises(MXNetError, match="too large for any array"):
+        mx.nd.load_frombuffer(list_file([rec]))
 
 
 def test_hostile_header_in_a_file_names_load_and_the_file(tmp_path):

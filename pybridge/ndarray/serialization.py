@@ -55,6 +55,7 @@ _STYPES = {0: ("default", 0), 1: ("row_sparse", 1), 2: ("csr", 2)}
 MAX_DENSIFIED_BYTES = 1 << 31
 
 _MAX_NDIM = 32  # MXNet arrays never have more; anything larger is corruption
+_MAX_EXTENT = 2**62  # below NumPy's intp limit, far above any real array
 
 
 class _Reader:
@@ -109,6 +110,13 @@ def _read_shape(r, dim_fmt, what, np_semantics=False):
         return None
     if any(d < 0 for d in dims):
         r.fail(f"is corrupt: {r.context} has {what} {dims} with a negative dim")
+    # NumPy cannot even describe a shape whose nonzero dims multiply past intp (a zero dim
+    # elsewhere would make it "empty"); no real array comes near.
+    extent = 1
+    for d in dims:
+        extent *= max(d, 1)
+    if extent > _MAX_EXTENT:
+        r.fail(f"is corrupt: {r.context} has {what} {dims}, too large for any array")
     return tuple(int(d) for d in dims)
 
 
@@ -158,6 +166,8 @@ def _read_legacy(r, first_word):
             r.fail(f"is corrupt: {r.context} starts with {ndim:#x}, neither an NDArray magic "
                    f"number nor a plausible ndim of the legacy layout")
         shape = tuple(int(d) for d in r.unpack(f"<{ndim}I", f"the {ndim} dims of its shape"))
+        if np.prod([max(d, 1) for d in shape], dtype=object) > _MAX_EXTENT:
+            r.fail(f"is corrupt: {r.context} has shape {shape}, too large for any array")
     if len(shape) == 0:
         return _none_array()
     _read_context(r)
