@@ -11,7 +11,7 @@ from .._compat import chainer
 from ..backend import array_backend
 from ..base import MXNetError, as_dtype, mx_real_t
 from ..context import Context, current_context
-from ..registry import OpCall, get_op
+from ..registry import Attrs, OpCall, get_op
 from .reshape_rule import infer_reshape
 
 
@@ -169,12 +169,13 @@ class NDArray:
 
     # ------------------------------------------------------------------ arithmetic
     def _binary(self, other, array_op, scalar_op, reverse=False, rscalar_op=None):
+        # Operators straight from the registry: their schemas are known (no parsing needed).
         if isinstance(other, NDArray):
             a, b = (other, self) if reverse else (self, other)
-            return invoke(array_op, [a, b], {})
+            return run_op(_cached_op(array_op), _NO_ATTRS, [a, b])
         if isinstance(other, numbers.Number) or (isinstance(other, np.generic) and other.ndim == 0):
             op = (rscalar_op or scalar_op) if reverse else scalar_op
-            return invoke(op, [self], {"scalar": float(other)})
+            return run_op(_cached_op(op), Attrs(scalar=float(other)), [self])
         if isinstance(other, np.ndarray):
             other = array(other, ctx=self._ctx, dtype=self.dtype)
             return self._binary(other, array_op, scalar_op, reverse, rscalar_op)
@@ -258,14 +259,19 @@ def invoke(op_name, inputs, kwargs, out=None):
 
 
 def run_op(op, attrs, inputs, out=None):
-    ctx = inputs[0]._ctx if inputs else (attrs.get("ctx") or current_context())
-    for x in inputs[1:]:
-        if x._ctx != ctx:
-            raise MXNetError(f"{op.name}: all inputs must be on one context, got {ctx} and {x._ctx}")
+    """Run ``op`` with parsed ``attrs`` on NDArray ``inputs`` (inputs, then aux states)."""
+    if inputs:
+        ctx = inputs[0]._ctx
+        for x in inputs:
+            if x._ctx is not ctx and x._ctx != ctx:
+                raise MXNetError(f"{op.name}: all inputs must be on one context, got {ctx} and {x._ctx}")
+    else:
+        ctx = attrs.get("ctx") or current_context()
     xp = ctx.xp
-    n_in = len(op.input_names(attrs))
+    n_in = len(op.inputs) if op.inputs.__class__ is tuple else len(op.input_names(attrs))
     arrays = [x._data for x in inputs]
-    call = OpCall(array_backend(xp), xp, attrs, False, arrays[n_in:])
+    call = OpCall(_CPU_BACKEND if xp is np else array_backend(xp), xp, attrs, False,
+                  arrays[n_in:] if len(arrays) > n_in else ())
     try:
         if xp is np:
             result = op.compute(call, *arrays[:n_in])
@@ -279,6 +285,8 @@ def run_op(op, attrs, inputs, out=None):
         raise MXNetError(f"{op.name}: {msg}") from None
     except (ValueError, TypeError, IndexError) as exc:
         raise MXNetError(f"{op.name}: {exc}") from None
+    if result.__class__ is np.ndarray and out is None:    # the common case, kept short
+        return NDArray(result, ctx)
     outs = result if isinstance(result, (tuple, list)) else (result,)
     wrapped = [NDArray(_as_array(o, xp), ctx) for o in outs]
     if out is not None:
@@ -287,6 +295,18 @@ def run_op(op, attrs, inputs, out=None):
             src.copyto(dst)
         return out
     return wrapped[0] if len(wrapped) == 1 else wrapped
+
+
+_CPU_BACKEND = array_backend(np)
+_NO_ATTRS = Attrs()
+_OPS = {}
+
+
+def _cached_op(name):
+    op = _OPS.get(name)
+    if op is None:
+        op = _OPS[name] = get_op(name)
+    return op
 
 
 def _as_array(value, xp):
