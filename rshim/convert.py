@@ -35,7 +35,8 @@ def r_array_to_numpy(x, dtype=np.float32):
     if t not in (R.REALSXP, R.INTSXP, R.LGLSXP):
         raise ConversionError(f"expected a numeric, integer or logical array, got an R {_r_type_name(x)}")
     view = R.numeric_view(x)
-    out = view.astype(dtype)
+    with np.errstate(invalid="ignore", over="ignore"):   # NA/NaN/Inf and float32 overflow
+        out = view.astype(dtype)
     if t != R.REALSXP and np.dtype(dtype).kind == "f":
         na = view == R.NA_INTEGER
         if na.any():

@@ -1,0 +1,39 @@
+# The bridge itself: generic calls, R callbacks from the engine, warnings.
+context("bridge")
+
+test_that("generic calls convert arguments and results", {
+  expect_identical(mxnet:::mx.internal.call("builtins.len", list(1, 2, 3)), 3L)
+  expect_identical(mxnet:::mx.internal.call("builtins.max", 3, 7.5), 7.5)
+  expect_identical(mxnet:::mx.internal.call("builtins.str", "abc"), "abc")
+  expect_null(mxnet:::mx.internal.call("builtins.print", "", end = ""))
+  nd <- mxnet:::mx.internal.call("pybridge.ndarray.ones", list(3L, 2L))
+  expect_true(is.mx.ndarray(nd))
+  expect_identical(dim(nd), c(2L, 3L))
+  expect_error(mxnet:::mx.internal.call("no.such.module.f"), "ModuleNotFoundError")
+})
+
+test_that("the engine calls R functions (callbacks)", {
+  add <- function(a, b) a + b
+  expect_identical(mxnet:::mx.internal.call("functools.reduce", add, list(1, 2, 3)), 6)
+  # NDArrays travel both ways: R's Ops run inside a callback
+  s <- mxnet:::mx.internal.call("functools.reduce", add, list(mx.nd.array(1:3), mx.nd.array(4:6)))
+  expect_true(is.mx.ndarray(s))
+  expect_identical(as.array(s), c(5, 7, 9))
+  calls <- 0
+  counter <- function(x) { calls <<- calls + 1; x * 2 }
+  expect_identical(mxnet:::mx.internal.call("builtins.list", mxnet:::mx.internal.call("builtins.map", counter,
+                                                                       list(1, 2))), c(2, 4))
+  expect_identical(calls, 2)
+})
+
+test_that("an R error in a callback is an R error of the caller", {
+  bad <- function(a, b) stop("boom in R")
+  expect_error(mxnet:::mx.internal.call("functools.reduce", bad, list(1, 2)),
+               "mx.internal.call: .*error in R callback: boom in R")
+  expect_identical(as.array(mx.nd.ones(1)), 1)
+})
+
+test_that("Python warnings become R warnings", {
+  expect_warning(mxnet:::mx.internal.call("warnings.warn", "careful with that"),
+                 "mx.internal.call: careful with that")
+})
