@@ -300,3 +300,27 @@ def test_fluent_methods():
     assert r.infer_shape(x=(2, 3, 4))[1] == [(2, 12)]
     with pytest.raises(AttributeError):
         x.no_such_method
+
+
+# ---------------------------------------------------------------- mx.viz
+def test_plot_network_source_and_render(tmp_path):
+    sym = mx.sym.load(str(__import__("pathlib").Path(__file__).parent / "fixtures" / REF /
+                          "lenet-symbol.json"))
+    dot = mx.viz.plot_network(sym, title="lenet", shape={"data": (1, 1, 28, 28)})
+    src = dot.source
+    assert src.startswith('digraph "lenet" {')
+    assert '"convolution0" [label="Convolution\\n5x5/1, 6"' in src
+    assert '"pooling0" [label="Pooling\\nmax, 2x2/2x2"' in src
+    assert "convolution0_weight" not in src          # weights hidden by default
+    assert '"convolution0" -> "data" [dir="back" arrowtail="open" label="1x28x28"]' in src
+    assert '"fullyconnected0" -> "flatten0" [dir="back" arrowtail="open" label="400"]' in src
+    shown = mx.viz.plot_network(sym, hide_weights=False).source
+    assert '"fullyconnected0" -> "fullyconnected0_weight"' in shown
+    import shutil
+    if shutil.which("dot"):
+        out = dot.render(str(tmp_path / "lenet"))
+        assert out.endswith(".pdf") and open(out, "rb").read(4) == b"%PDF"
+    with pytest.raises(MXNetError, match="save_format"):
+        mx.viz.plot_network(sym, save_format="bmpx")
+    with pytest.raises(MXNetError):
+        mx.viz.plot_network("not a symbol")
