@@ -237,6 +237,10 @@ class Executor:
                 else:
                     for s, r in zip(outs, result):
                         values[s] = r
+                if not graph:   # an op may hand back a Variable; keep raw arrays flowing
+                    for s in outs:
+                        if isinstance(values[s], chainer.Variable):
+                            values[s] = values[s].array
                 if monitor is not None:
                     self._call_monitor(name, op, attrs, [values[s] for s in outs])
         heads = [values[s] for s in self._head_slots]

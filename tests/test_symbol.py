@@ -324,3 +324,17 @@ def test_plot_network_source_and_render(tmp_path):
         mx.viz.plot_network(sym, save_format="bmpx")
     with pytest.raises(MXNetError):
         mx.viz.plot_network("not a symbol")
+
+
+def test_legacy_operator_names_load():
+    doc = {"nodes": [{"op": "null", "name": "a", "inputs": []},
+                     {"op": "null", "name": "b", "inputs": []},
+                     {"op": "_Plus", "name": "p", "inputs": [[0, 0], [1, 0]]},
+                     {"op": "_MulScalar", "name": "m", "param": {"scalar": "3"},
+                      "inputs": [[2, 0]]}],
+           "arg_nodes": [0, 1], "heads": [[3, 0]]}
+    sym = mx.sym.load_json(json.dumps(doc))
+    ops = [n["op"] for n in json.loads(sym.tojson())["nodes"]]
+    assert ops == ["null", "null", "elemwise_add", "_mul_scalar"]
+    out = sym.eval(ctx=mx.cpu(), a=mx.nd.array([1, 2]), b=mx.nd.array([3, 5]))[0]
+    np.testing.assert_array_equal(out.asnumpy(), [12, 21])

@@ -15,6 +15,17 @@ from .graph import AUX_INIT, HIDDEN_KEYS, Node, topo_order
 
 MXNET_VERSION = 10901
 
+# Operator names that older MXNet versions wrote into JSON (still aliases in MXNet 1.9.1).
+LEGACY_OP_NAMES = {
+    "_Plus": "elemwise_add", "_Minus": "elemwise_sub", "_Mul": "elemwise_mul",
+    "_Div": "elemwise_div", "_Power": "_power", "_Maximum": "_maximum", "_Minimum": "_minimum",
+    "_PlusScalar": "_plus_scalar", "_MinusScalar": "_minus_scalar",
+    "_RMinusScalar": "_rminus_scalar", "_MulScalar": "_mul_scalar", "_DivScalar": "_div_scalar",
+    "_RDivScalar": "_rdiv_scalar", "_PowerScalar": "_power_scalar",
+    "_RPowerScalar": "_rpower_scalar", "_MaximumScalar": "_maximum_scalar",
+    "_MinimumScalar": "_minimum_scalar", "ElementWiseSum": "add_n",
+}
+
 
 def _version(major, minor, patch):
     return major * 10000 + minor * 100 + patch
@@ -81,7 +92,7 @@ def parse(text):
         if op != "null":
             try:
                 from ..registry import get_op
-                op = get_op(op).name
+                op = get_op(LEGACY_OP_NAMES.get(op, op)).name
             except MXNetError:
                 _fail(f"node {i} ('{name}'): unknown operator '{op}'")
         inputs_raw = raw.get("inputs", [])
