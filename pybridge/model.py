@@ -127,15 +127,27 @@ class FeedForward:
 
     # ---------------------------------------------------------------- modules
     def _module(self, data, for_training):
+        """A Module for this symbol and iterator.
+
+        As MXNet R does, an iterator label whose name the symbol lacks (``softmax_label`` for
+        an automatically named ``softmaxoutput0_label``) feeds the symbol's label argument.
+        """
         data_names = [d[0] for d in data.provide_data]
         arguments = self.symbol.list_arguments()
-        label_names = [d[0] for d in (data.provide_label or []) if d[0] in arguments]
-        if not label_names:
-            label_names = [a for a in arguments if a.endswith("label") and a not in data_names]
+        free = [a for a in arguments if a.endswith("label") and a not in data_names]
+        label_shapes = []
+        for desc in data.provide_label or []:
+            name, shape = desc[0], tuple(desc[1])
+            if name not in arguments:
+                unused = [a for a in free if a not in [d.name for d in label_shapes]]
+                if not unused:
+                    continue
+                name = unused[0]
+            label_shapes.append(DataDesc(name, shape, getattr(desc, "dtype", np.float32)))
+        label_names = [d.name for d in label_shapes] or free
         mod = Module(self.symbol, data_names=data_names, label_names=label_names,
                      context=self.ctx, logger=logging)
-        label_shapes = [d for d in (data.provide_label or []) if d[0] in label_names] or None
-        mod.bind(data.provide_data, label_shapes, for_training=for_training)
+        mod.bind(data.provide_data, label_shapes or None, for_training=for_training)
         return mod
 
     def _init_params(self, mod):

@@ -278,3 +278,19 @@ def test_callback_helpers(tmp_path, caplog):
     assert sorted(arg) == ["fc_bias", "fc_weight"]
     np.testing.assert_array_equal(arg["fc_weight"].asnumpy(),
                                   mod.get_params()[0]["fc_weight"].asnumpy())
+
+
+def test_feedforward_feeds_iterator_label_to_auto_named_output():
+    # the deck's nets end in an unnamed SoftmaxOutput (label 'softmaxoutput<k>_label') while
+    # iterators provide 'softmax_label': MXNet R maps one onto the other
+    x, y = _blobs(40)
+    net = mx.sym.SoftmaxOutput(mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=3))
+    label_arg = [a for a in net.list_arguments() if a.endswith("label")][0]
+    assert label_arg != "softmax_label"
+    mx.random.seed(1)
+    model = mx.model.FeedForward(net, num_epoch=6, learning_rate=0.5, numpy_batch_size=10,
+                                 initializer=mx.init.Xavier())
+    model.fit(mx.io.NDArrayIter(x, y, batch_size=10, shuffle=True))
+    assert model.history["train"]["accuracy"][-1] > 0.9
+    assert label_arg not in model.arg_params
+    assert model.score(mx.io.NDArrayIter(x, y, batch_size=10)) > 0.9
