@@ -44,13 +44,15 @@ class Generator:
             self._rng.random_sample(shape, dtype=work)
         return out.astype(dt, copy=False)
 
-    def uniform(self, low, high, shape, dtype="float32"):
+    def uniform(self, low, high, shape=None, dtype="float32", size=None):
+        shape = size if shape is None else shape    # size=: NumPy's spelling
         dt = np.dtype(dtype)
         work = np.float64 if dt == np.float64 else np.float32
         out = self.random(shape, work) * work(high - low) + work(low)
         return out.astype(dt, copy=False)
 
-    def normal(self, loc, scale, shape, dtype="float32"):
+    def normal(self, loc, scale, shape=None, dtype="float32", size=None):
+        shape = size if shape is None else shape
         dt = np.dtype(dtype)
         work = np.float64 if dt == np.float64 else np.float32
         out = self._rng.standard_normal(shape, dtype=work)
@@ -80,9 +82,14 @@ def _key(ctx):
 
 
 def generator(ctx=None):
-    """The random generator of a context (default: the current context)."""
+    """The random generator of a context (default: the current context).
+
+    An array module (numpy, cupy) is accepted in place of a context: see ``generator_for``.
+    """
     from .context import current_context
     ctx = current_context() if ctx is None else ctx
+    if ctx is np or getattr(ctx, "__name__", None) == "cupy":
+        return generator_for(ctx)
     if not isinstance(ctx, Context):
         raise MXNetError(f"random.generator: ctx must be a Context, got {ctx!r}")
     key = _key(ctx)

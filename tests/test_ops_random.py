@@ -82,7 +82,27 @@ def test_seed_errors():
 def test_generator_is_per_device():
     from pybridge import random as r
     assert r.generator(mx.cpu()) is r.generator(mx.cpu(0))
-    assert r.generator(mx.cpu()) is r.generator_for(np)
+    assert r.generator(mx.cpu()) is r.generator_for(np) is r.generator(np)
+    with pytest.raises(mx.MXNetError, match="random.generator: ctx must be a Context"):
+        r.generator("cpu")
+
+
+def test_generator_api_is_seeded():
+    from pybridge import random as r
+    mx.random.seed(3)
+    g = r.generator(mx.cpu())
+    draws = [g.uniform(0, 1, (4,)), g.uniform(0, 1, size=(2,)), g.normal(0, 1, (3,), "float64"),
+             g.randint(0, 9, (5,)), g.permutation(6), g.random((2,))]
+    assert [d.shape for d in draws] == [(4,), (2,), (3,), (5,), (6,), (2,)]
+    assert draws[0].dtype == np.float32 and draws[2].dtype == np.float64
+    mx.random.seed(3)
+    g = r.generator(mx.cpu())
+    np.testing.assert_array_equal(g.uniform(0, 1, (4,)), draws[0])
+
+
+def test_randn():
+    x = mx.nd.random.randn(2, 3, loc=1.0)
+    assert x.shape == (2, 3) and x.dtype == np.float32
 
 
 def test_array_parameters():

@@ -97,6 +97,13 @@ def test_against_numpy(case):
     check(case)
 
 
+def test_norm_out_dtype():
+    x = np.random.randn(3, 4).astype(np.float32)
+    out = mx.nd.norm(mx.nd.array(x), axis=1, out_dtype="float64")
+    assert out.dtype == np.float64
+    np.testing.assert_allclose(out.asnumpy(), np.sqrt((x.astype(np.float64) ** 2).sum(1)), rtol=1e-6)
+
+
 def test_full_reduction_gives_shape_1():
     assert mx.nd.sum(mx.nd.ones((2, 3))).shape == (1,)
     assert mx.nd.ones((2, 3)).sum(keepdims=True).shape == (1, 1)

@@ -4,6 +4,8 @@ MXNet 1.x semantics: ``axis`` is None (all axes), an int or a tuple; ``exclude=T
 reduces over every axis *not* listed; reducing everything without ``keepdims`` gives shape
 (1,), not a 0-d array.  argmax/argmin return indices as values of the input's dtype.
 """
+import numpy as np
+
 from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import constant, keep_dtype, normalize_axes, raw
@@ -88,10 +90,21 @@ for _name, (_aliases, _fn, _doc) in _REDUCERS.items():
     _define_reducer(_name, _aliases, _fn, _doc)
 
 
-@register("norm", params=[
+def _opt_dtype(value):
+    if value is None or (isinstance(value, str) and value.strip().strip("'\"") in ("None", "")):
+        return None
+    return Kind.dtype(value)
+
+
+def _norm_type(attrs, in_types):
+    out = attrs.out_dtype or in_types[0]
+    return in_types, [None if out is None else np.dtype(out)], []
+
+
+@register("norm", infer_type=_norm_type, params=[
     Param("ord", Kind.int, 2, choices=(1, 2), doc="1: sum of |x|; 2: Euclidean norm"),
     Param("axis", Kind.axis, None, doc="axis or axes (default: all)"),
-    Param("out_dtype", Kind.str, None, doc="accepted for compatibility; output keeps the input dtype"),
+    Param("out_dtype", _opt_dtype, None, doc="output dtype (default: the input's)"),
     Param("keepdims", Kind.bool, False, doc="keep reduced axes with size 1"),
 ], infer_shape=_infer_reduce("norm"))
 def norm(call, data):
@@ -103,7 +116,10 @@ def norm(call, data):
         out = call.F.sum(call.F.absolute(data), axis=axes, keepdims=a.keepdims)
     else:
         out = call.F.sqrt(call.F.sum(data * data, axis=axes, keepdims=a.keepdims))
-    return keep_dtype(_finish(call, out, shape, axes, a.keepdims), data)
+    out = keep_dtype(_finish(call, out, shape, axes, a.keepdims), data)
+    if a.out_dtype is not None and raw(out).dtype != a.out_dtype:
+        out = call.F.cast(out, a.out_dtype)
+    return out
 
 
 _ARG_PARAMS = [Param("axis", Kind.opt_int, None, doc="the axis (default: the flattened array)"),
