@@ -299,7 +299,7 @@ def patched(offset, fmt, value):
     (36, "<q", -2, "negative dim"),
     (36, "<q", 10**12, r"claims data of shape \(1000000000000, 3\)"),
     (44, "<q", 2**40, "is truncated"),
-    (44, "<q", 2**62, r"shape \(2, 4611686018427387904\), too large for any array"),
+    (44, "<q", 2**55, r"shape \(2, 36028797018963968\), too large for any array"),
     (36, "<q", 0, "name count mismatch"),  # (0, 3) has no data: its 24 bytes are misread
     (60, "<i", 99, "unknown dtype flag 99"),
     (60, "<i", 12, "dtype bfloat16"),
@@ -312,9 +312,12 @@ def test_hostile_headers_raise_clear_errors(offset, fmt, value, message):
         mx.nd.load_frombuffer(patched(offset, fmt, value))
 
 
-def test_zero_dim_does_not_hide_an_impossible_shape():
-    # (0, 2^40, 2^40) holds no data, but no array can have that shape
-    rec = struct.pack("<Iii3q", 0xF993FAC9, 0, 3, 0, 2**40, 2**40) + struct.pack("<iii", 1, 0, 0)
+@pytest.mark.parametrize("magic,dims", [(0xF993FAC9, (0, 2**40, 2**40)),
+                                        (0xF993FACA, (0, 0x3B0919903B5DF18F))])  # fuzz finds
+def test_zero_dim_does_not_hide_an_impossible_shape(magic, dims):
+    # a shape with a 0 holds no data, but NumPy cannot describe one this large
+    rec = struct.pack(f"<Iii{len(dims)}q", magic, 0, len(dims), *dims) + \
+        struct.pack("<iii", 1, 0, 0)
     with pytest.raises(MXNetError, match="too large for any array"):
         mx.nd.load_frombuffer(list_file([rec]))
 
@@ -346,6 +349,8 @@ def test_hostile_sparse_records():
         mx.nd.load_frombuffer(list_file([rs(3)]))
     with pytest.raises(MXNetError, match="dense form needs"):
         mx.nd.load_frombuffer(list_file([rs(0, shape=(10**9, 10**3))]))
+    with pytest.raises(MXNetError, match="dense form needs 268435464 bytes"):
+        mx.nd.load_frombuffer(list_file([rs(0, shape=(2**25 + 1, 2))]))  # just over the cap
 
 
 # ------------------------------------------------------------------ atomic writes

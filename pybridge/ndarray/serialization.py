@@ -51,11 +51,12 @@ _UNSUPPORTED_FLAGS = {8: "int16", 9: "uint16", 10: "uint32", 11: "uint64", 12: "
 # csr: indptr, column indices).
 _STYPES = {0: ("default", 0), 1: ("row_sparse", 1), 2: ("csr", 2)}
 
-# A sparse record's dense form is not bounded by the file's size; cap it.
-MAX_DENSIFIED_BYTES = 1 << 31
+# A sparse record's dense form is not bounded by the file's size; cap it (raise this to load
+# bigger sparse arrays from files you trust).
+MAX_DENSIFIED_BYTES = 256 << 20
 
 _MAX_NDIM = 32  # MXNet arrays never have more; anything larger is corruption
-_MAX_EXTENT = 2**62  # below NumPy's intp limit, far above any real array
+_MAX_EXTENT = 2**55  # times any itemsize stays below NumPy's limit; far above any real array
 
 
 class _Reader:
