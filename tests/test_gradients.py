@@ -172,3 +172,15 @@ def test_dropout_gradient_uses_the_same_mask():
     mask = y.array / x.array
     np.testing.assert_allclose(x.grad, gy * mask, rtol=1e-12)
     assert set(np.round(np.unique(mask), 9)) == {0.0, round(1 / 0.6, 9)}
+
+
+def test_max_pooling_ties_send_the_gradient_to_the_first_maximum():
+    x = chainer.Variable(np.zeros((1, 1, 4, 4)))
+    x.array[0, 0, 1, 1] = x.array[0, 0, 1, 0] = 1.0     # a tie in the first window
+    y = make_fn("Pooling", kernel=(2, 2), stride=(2, 2), pool_type="max")(x)
+    y.grad = np.ones(y.shape)
+    y.backward()
+    want = np.zeros((4, 4))
+    want[1, 0] = 1.0          # row-major first of the tied pair
+    want[0, 2] = want[2, 0] = want[2, 2] = 1.0   # all-zero windows: their first cell
+    np.testing.assert_array_equal(x.grad[0, 0], want)

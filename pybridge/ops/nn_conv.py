@@ -1,7 +1,11 @@
 """Convolution and Deconvolution (1-D, 2-D and 3-D, channel-first layouts)."""
+import numpy as np
+
 from ..base import MXNetError
 from ..registry import Kind, Param, register
+from ._util import is_variable, raw
 from .nn_common import assign_shape, check_kernel, fmt, spatial
+from .nn_fast import Conv2DCPU
 
 
 def _opt_str(v):
@@ -88,6 +92,17 @@ def _lift_1d(F, x, w, stride, dilate, pad):
 
 
 # ------------------------------------------------------------------ Convolution
+def _conv2d(call, x, w, b, stride, pad, dilate, groups):
+    inputs = (x, w) if b is None else (x, w, b)
+    if call.xp is np and groups == 1 and raw(x).dtype.kind == "f" and \
+            all(raw(v).dtype == raw(x).dtype for v in inputs):
+        node = Conv2DCPU(stride, pad, dilate)
+        if any(is_variable(v) for v in inputs):
+            return node.apply(inputs)[0]
+        return node.forward(inputs)[0]
+    return call.F.convolution_2d(x, w, b, stride, pad, dilate=dilate, groups=groups)
+
+
 def conv_out_size(x, k, s, d, p):
     return (x + 2 * p - (d * (k - 1) + 1)) // s + 1
 
@@ -130,10 +145,10 @@ def convolution(call, data, weight, bias=None):
     if len(kernel) == 1:
         n = data.shape[0]
         x, w, st, di, pa = _lift_1d(F, data, weight, stride, dilate, pad)
-        y = F.convolution_2d(x, w, bias, st, pa, dilate=di, groups=a.num_group)
+        y = _conv2d(call, x, w, bias, st, pa, di, a.num_group)
         return F.reshape(y, (n, a.num_filter, y.shape[3]))
     if len(kernel) == 2:
-        return F.convolution_2d(data, weight, bias, stride, pad, dilate=dilate, groups=a.num_group)
+        return _conv2d(call, data, weight, bias, stride, pad, dilate, a.num_group)
     return F.convolution_nd(data, weight, bias, stride, pad, dilate=dilate, groups=a.num_group)
 
 

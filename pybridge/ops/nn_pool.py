@@ -12,6 +12,7 @@ import numpy as np
 from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import is_variable
+from .nn_fast import MaxPool2DCPU
 from .nn_common import (channel_first_shape, channel_last_shape, check_kernel, check_layout, fmt,
                         spatial, to_channel_first, to_channel_last)
 
@@ -108,6 +109,9 @@ def _pool2d(call, x, kernel, stride, pad, outs):
             return red(x, axis=(2, 3), keepdims=True)
         return getattr(x, {"avg": "mean"}.get(kind, kind))(axis=(2, 3), keepdims=True)
     conv = a.pooling_convention
+    if kind == "max" and xp is np and dt().dtype.kind == "f":
+        node = MaxPool2DCPU(kernel, stride, pad, outs)
+        return node.apply((x,))[0] if is_variable(x) else node.forward((x,))[0]
     if kind == "max" and conv == "valid" and all(p < k for p, k in zip(pad, kernel)):
         return F.max_pooling_2d(x, kernel, stride, pad, cover_all=False)
     include_pad = a.count_include_pad is not False
