@@ -513,3 +513,17 @@ def test_fixture_resnet18_narrow():
     got = values[head[0]][head[1]].asnumpy()
     want = io["output"].asnumpy()
     assert np.abs(got - want).max() / np.abs(want).max() < 1e-4
+
+
+def test_dropout_and_rrelu_follow_mx_random_seed():
+    x = np.ones((20, 30), np.float32)
+    mx.random.seed(11)
+    a = graph("Dropout", [x], is_train=True, p=0.5)[0]
+    b = graph("Dropout", [x], is_train=True, p=0.5)[0]
+    mx.random.seed(11)
+    c = graph("Dropout", [x], is_train=True, p=0.5)[0]
+    assert not np.array_equal(a, b) and np.array_equal(a, c)
+    mx.random.seed(5)
+    r1 = graph("LeakyReLU", [-x], is_train=True, act_type="rrelu")[0]
+    mx.random.seed(5)
+    assert np.array_equal(r1, graph("LeakyReLU", [-x], is_train=True, act_type="rrelu")[0])
