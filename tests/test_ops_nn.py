@@ -527,3 +527,16 @@ def test_dropout_and_rrelu_follow_mx_random_seed():
     r1 = graph("LeakyReLU", [-x], is_train=True, act_type="rrelu")[0]
     mx.random.seed(5)
     assert np.array_equal(r1, graph("LeakyReLU", [-x], is_train=True, act_type="rrelu")[0])
+
+
+@pytest.mark.parametrize("name", ["mlp", "lenet", "resnet18-narrow"])
+def test_fixture_infer_shape_completes_parameters(name):
+    """Every weight, bias, gamma/beta, label and moving statistic shape comes from the data
+    shape alone, as MXNet 1.9.1 inferred it."""
+    with open(f"{FIX}/{name}-meta.json") as f:
+        meta = json.load(f)
+    sym = mx.sym.load(f"{FIX}/{name}-symbol.json")
+    args, outs, aux = sym.infer_shape(data=tuple(meta["data_shape"]))
+    assert args == [tuple(s) for s in meta["arg_shapes"]]
+    assert outs == [tuple(s) for s in meta["out_shapes"]]
+    assert aux == [tuple(s) for s in meta["aux_shapes"]]
