@@ -20,29 +20,19 @@ def _softrelu(call, x):
     return call.F.softplus(x)
 
 
-def _log_sigmoid(call, x):
-    return -_softrelu(call, -x)
-
-
-def _mish(call, x):
-    return x * call.F.tanh(_softrelu(call, x))
-
-
 _ACTIVATIONS = {
     "relu": lambda c, x: c.F.relu(x),
     "sigmoid": lambda c, x: c.F.sigmoid(x),
     "tanh": lambda c, x: c.F.tanh(x),
     "softrelu": _softrelu,
     "softsign": _softsign,
-    "log_sigmoid": _log_sigmoid,
-    "mish": _mish,
 }
 
 
 @register("Activation", infer_shape=infer_same_as_first, params=[
     Param("act_type", Kind.str, choices=tuple(sorted(_ACTIVATIONS)),
           doc="activation function: relu, sigmoid, tanh, softrelu (log(1+exp(x))), softsign "
-              "(x/(1+|x|)), log_sigmoid, mish"),
+              "(x/(1+|x|))"),
 ])
 def activation(call, data):
     """Elementwise activation function."""
