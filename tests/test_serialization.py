@@ -338,15 +338,17 @@ def test_invalid_utf8_name():
 
 def test_hostile_sparse_records():
     # row_sparse with a row index past the end, and a csr whose dense form is enormous
-    def rs(idx, shape=(3, 2)):
+    def rs(idx, shape=(3, 2), aux_flag=6):
         return (struct.pack("<Iii", 0xF993FAC9, 1, 2) + struct.pack("<qq", 1, 2)  # sshape
                 + struct.pack("<iqq", 2, *shape) + struct.pack("<iii", 1, 0, 0)
-                + struct.pack("<iiq", 6, 1, 1)  # aux: int64, shape (1,)
+                + struct.pack("<iiq", aux_flag, 1, 1)  # aux: int64, shape (1,)
                 + np.ones(2, np.float32).tobytes() + struct.pack("<q", idx))
     np.testing.assert_array_equal(mx.nd.load_frombuffer(list_file([rs(2)]))[0].asnumpy(),
                                   [[0, 0], [0, 0], [1, 1]])
     with pytest.raises(MXNetError, match="row index out of range"):
         mx.nd.load_frombuffer(list_file([rs(3)]))
+    with pytest.raises(MXNetError, match="has float64 sparse indices"):
+        mx.nd.load_frombuffer(list_file([rs(0, aux_flag=1)]))
     with pytest.raises(MXNetError, match="dense form needs"):
         mx.nd.load_frombuffer(list_file([rs(0, shape=(10**9, 10**3))]))
     with pytest.raises(MXNetError, match="dense form needs 268435464 bytes"):
@@ -472,3 +474,14 @@ def test_files_we_write_load_in_real_mxnet(tmp_path):
         for arr in got[fname]["arrays"]:
             arr.pop("values", None)
         assert got[fname] == want, fname
+
+
+@pytest.mark.skipif(mx.num_gpus() == 0, reason="needs CuPy and a GPU")
+def test_gpu_array_saves_with_its_context_and_loads_on_cpu(tmp_path):
+    host = np.arange(6, dtype=np.float32).reshape(2, 3)
+    path = str(tmp_path / "g.nd")
+    mx.nd.save(path, [mx.nd.array(host, ctx=mx.gpu(0))])
+    assert open(path, "rb").read() == list_file([v2_record(host, dev=(2, 0))])
+    back = mx.nd.load(path)[0]
+    assert back.context == mx.cpu()
+    np.testing.assert_array_equal(back.asnumpy(), host)

@@ -96,8 +96,21 @@ class _Reader:
 
 
 # ---------------------------------------------------------------------------- reading
-def _read_shape(r, dim_fmt, what, np_semantics=False):
-    """A shape: int32 ndim then ndim dims (``dim_fmt`` 'q' int64 or 'I' uint32).
+def _check_dims(r, dims, what):
+    if any(d < 0 for d in dims):
+        r.fail(f"is corrupt: {r.context} has {what} {dims} with a negative dim")
+    # NumPy cannot even describe a shape whose nonzero dims multiply past its size limit
+    # (a zero dim elsewhere would make it "empty"); no real array comes near.
+    extent = 1
+    for d in dims:
+        extent *= max(d, 1)
+    if extent > _MAX_EXTENT:
+        r.fail(f"is corrupt: {r.context} has {what} {dims}, too large for any array")
+    return tuple(int(d) for d in dims)
+
+
+def _read_shape(r, what, np_semantics=False):
+    """A shape: int32 ndim then ndim int64 dims.
 
     Returns a tuple, or None for an unknown shape (V3's -1 markers)."""
     ndim = r.i32(f"the ndim of {what}")
@@ -106,19 +119,10 @@ def _read_shape(r, dim_fmt, what, np_semantics=False):
     if ndim < 0 or ndim > _MAX_NDIM:
         r.fail(f"is corrupt: {r.context} has {what} with ndim {ndim} "
                f"(expected 0..{_MAX_NDIM})")
-    dims = r.unpack(f"<{ndim}{dim_fmt}", f"the {ndim} dims of {what}") if ndim else ()
+    dims = r.unpack(f"<{ndim}q", f"the {ndim} dims of {what}") if ndim else ()
     if np_semantics and -1 in dims:
         return None
-    if any(d < 0 for d in dims):
-        r.fail(f"is corrupt: {r.context} has {what} {dims} with a negative dim")
-    # NumPy cannot even describe a shape whose nonzero dims multiply past intp (a zero dim
-    # elsewhere would make it "empty"); no real array comes near.
-    extent = 1
-    for d in dims:
-        extent *= max(d, 1)
-    if extent > _MAX_EXTENT:
-        r.fail(f"is corrupt: {r.context} has {what} {dims}, too large for any array")
-    return tuple(int(d) for d in dims)
+    return _check_dims(r, dims, what)
 
 
 def _dtype_of(r, flag, what="dtype flag"):
@@ -160,15 +164,14 @@ def _none_array():
 def _read_legacy(r, first_word):
     """V1 (int64 dims) or V0 (no magic: ``first_word`` is the uint32 ndim) record."""
     if first_word == V1_MAGIC:
-        shape = _read_shape(r, "q", "its shape")
+        shape = _read_shape(r, "its shape")
     else:
         ndim = first_word
         if ndim > _MAX_NDIM:
             r.fail(f"is corrupt: {r.context} starts with {ndim:#x}, neither an NDArray magic "
                    f"number nor a plausible ndim of the legacy layout")
-        shape = tuple(int(d) for d in r.unpack(f"<{ndim}I", f"the {ndim} dims of its shape"))
-        if np.prod([max(d, 1) for d in shape], dtype=object) > _MAX_EXTENT:
-            r.fail(f"is corrupt: {r.context} has shape {shape}, too large for any array")
+        shape = _check_dims(r, r.unpack(f"<{ndim}I", f"the {ndim} dims of its shape"),
+                            "its shape")
     if len(shape) == 0:
         return _none_array()
     _read_context(r)
@@ -188,8 +191,8 @@ def _read_record(r):
     if np_sem and n_aux:
         r.fail(f"is corrupt: {r.context} is a V3 (NumPy-shape) record with storage type "
                f"{stype_name}; V3 allows only dense arrays")
-    storage_shape = _read_shape(r, "q", "its storage shape", np_sem) if n_aux else None
-    shape = _read_shape(r, "q", "its shape", np_sem)
+    storage_shape = _read_shape(r, "its storage shape", np_sem) if n_aux else None
+    shape = _read_shape(r, "its shape", np_sem)
     if shape is None or (not np_sem and len(shape) == 0):
         return _none_array()
     _read_context(r)
@@ -198,8 +201,10 @@ def _read_record(r):
         return NDArray(_read_values(r, shape, dtype, "data"), cpu())
     aux_meta = []
     for i in range(n_aux):
-        aux_dtype = _dtype_of(r, r.i32(f"aux dtype flag {i}"), f"aux dtype flag")
-        aux_meta.append((aux_dtype, _read_shape(r, "q", f"aux shape {i}")))
+        aux_dtype = _dtype_of(r, r.i32(f"aux dtype flag {i}"), "aux dtype flag")
+        if aux_dtype.kind not in "iu":
+            r.fail(f"is corrupt: {r.context} has {aux_dtype.name} sparse indices")
+        aux_meta.append((aux_dtype, _read_shape(r, f"aux shape {i}")))
     values = _read_values(r, storage_shape, dtype, "sparse values")
     aux = [_read_values(r, s, t, f"aux array {i}") for i, (t, s) in enumerate(aux_meta)]
     return NDArray(_densify(r, stype_name, shape, values, aux), cpu())
