@@ -23,7 +23,7 @@ from .base import MXNetError, as_dtype
 from .context import Context, current_context
 from .ndarray.ndarray import NDArray, _to_device
 from .registry import OpCall
-from .symbol.graph import aux_variables, topo_order
+from .symbol.graph import aux_variables
 
 _REQS = ("write", "add", "null")
 

@@ -6,7 +6,6 @@ Parameters are NOT validated here (that happens at inference/bind time).  A miss
 becomes a new variable ``<name>_<slot>`` that carries a copy of the node's attributes, as in
 MXNet; auxiliary states (``moving_mean``) get MXNet's ``__init__`` attribute and a version.
 """
-import numbers
 
 import numpy as np
 
@@ -76,6 +75,10 @@ def create(op, hint, args, kwargs):
                              f"of {len(s._heads)} outputs")
     name = NameManager.current().get(name, hint)
     attrs = AttrScope.current().get(attr)
+    for key, value in attrs.items():
+        if not isinstance(value, str):
+            raise MXNetError(f"{op.name}: the value of attribute '{key}' must be a string, got "
+                             f"{type(value).__name__}")
     for key, value in params.items():
         key = key if is_hidden(key) else normalize_key(key)
         attrs[key] = attr_string(key, value)

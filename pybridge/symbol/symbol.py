@@ -4,8 +4,8 @@ A Symbol is a list of heads, entries ``(node, output_index, version)`` of the gr
 ``graph.py``.  Operators are attached by ``compose.create`` (``mx.sym.<op>`` and arithmetic);
 inference lives in ``infer.py``, files in ``json_io.py``, execution in ``pybridge.executor``.
 """
-import copy as _copy
 import numbers
+import os
 import warnings
 
 import numpy as np
@@ -310,9 +310,9 @@ class Symbol:
 
     def save(self, fname, remove_amp_cast=True):
         from ..fileio import write_text
-        if not isinstance(fname, str):
+        if not isinstance(fname, (str, os.PathLike)):
             raise MXNetError(f"Symbol.save: fname must be a string, got {type(fname).__name__}")
-        write_text(fname, self.tojson(), where="Symbol.save")
+        write_text(os.fspath(fname), self.tojson(), where="Symbol.save")
 
     def debug_str(self):
         lines = []
@@ -421,8 +421,9 @@ def load_json(json_str):
 
 def load(fname):
     """A Symbol from a JSON file written by ``Symbol.save`` or MXNet."""
-    if not isinstance(fname, str):
+    if not isinstance(fname, (str, os.PathLike)):
         raise MXNetError(f"load: fname must be a string, got {type(fname).__name__}")
+    fname = os.fspath(fname)
     try:
         with open(fname, "rb") as f:
             text = f.read()
