@@ -1,9 +1,7 @@
 """Helpers shared by the neural-network operators: shape checks, spatial parameters, layouts."""
 import numpy as np
 
-from .._compat import chainer
 from ..base import MXNetError
-from ._util import is_variable, raw
 
 
 def prod(shape):
@@ -12,6 +10,30 @@ def prod(shape):
 
 def fmt(shape):
     return "(" + ",".join(str(d) for d in shape) + ")"
+
+
+def _is_none(v):
+    return v is None or (isinstance(v, str) and v.strip().strip("'\"") in ("None", "none", ""))
+
+
+def opt_str(v):
+    """Parameter kind: a string or None (MXNet's optional enums such as layout)."""
+    if _is_none(v):
+        return None
+    if not isinstance(v, str):
+        raise ValueError(f"expected a string, got {v!r}")
+    return v.strip().strip("'\"")
+
+
+def opt_bool(v):
+    """Parameter kind: a boolean or None (MXNet's optional<bool>)."""
+    if _is_none(v):
+        return None
+    if isinstance(v, str):
+        v = {"true": True, "false": False, "1": True, "0": False}.get(v.strip().lower(), v)
+    if isinstance(v, (bool, int)) and v in (0, 1):
+        return bool(v)
+    raise ValueError(f"expected a boolean, got {v!r}")
 
 
 def assign_shape(op, shapes, index, name, expected):
@@ -50,7 +72,6 @@ def check_kernel(op, kernel, allowed=(1, 2)):
 
 
 _CHANNEL_LAST = {"NWC": "NCW", "NHWC": "NCHW", "NDHWC": "NCDHW"}
-LAYOUTS = (None, "NCW", "NCHW", "NCDHW", "NWC", "NHWC", "NDHWC")
 
 
 def check_layout(op, layout, ndim):
@@ -78,19 +99,3 @@ def channel_first_shape(shape):
 
 def channel_last_shape(shape):
     return (shape[0],) + tuple(shape[2:]) + (shape[1],)
-
-
-def no_grad_constant(call, x, value):
-    """A constant (no gradient) in a graph, the plain array otherwise."""
-    arr = value
-    if is_variable(x):
-        return chainer.Variable(arr, requires_grad=False)
-    return arr
-
-
-def data_shape_known(shape):
-    return shape is not None and all(d is not None for d in shape)
-
-
-def as_raw(x):
-    return raw(x)

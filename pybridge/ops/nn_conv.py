@@ -4,16 +4,8 @@ import numpy as np
 from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import is_variable, raw
-from .nn_common import assign_shape, check_kernel, fmt, spatial
+from .nn_common import assign_shape, check_kernel, fmt, opt_str, spatial
 from .nn_fast import Conv2DCPU
-
-
-def _opt_str(v):
-    if v is None or (isinstance(v, str) and v.strip().strip("'\"") in ("None", "none", "")):
-        return None
-    if not isinstance(v, str):
-        raise ValueError(f"expected a string, got {v!r}")
-    return v.strip().strip("'\"")
 
 
 _LAYOUTS = (None, "NCW", "NCHW", "NCDHW", "NWC", "NHWC", "NDHWC")
@@ -59,10 +51,10 @@ def _common_params(workspace):
 
 
 _TAIL_PARAMS = [
-    Param("cudnn_tune", _opt_str, None, choices=(None, "fastest", "limited_workspace", "off"),
+    Param("cudnn_tune", opt_str, None, choices=(None, "fastest", "limited_workspace", "off"),
           doc="accepted and ignored"),
     Param("cudnn_off", Kind.bool, False, doc="accepted and ignored"),
-    Param("layout", _opt_str, None, choices=_LAYOUTS, doc="data layout; channel-first only"),
+    Param("layout", opt_str, None, choices=_LAYOUTS, doc="data layout; channel-first only"),
 ]
 
 

@@ -15,7 +15,7 @@ def _fc_infer(attrs, shapes):
     data = shapes[0]
     if data is None:
         return shapes, [None], []
-    if len(data) < 1 or (attrs.flatten and len(data) < 1):
+    if len(data) < 1:
         raise MXNetError(f"{op}: input data must have at least 1 dimension")
     if attrs.flatten:
         in_units = prod(data[1:])

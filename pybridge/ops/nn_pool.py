@@ -14,21 +14,9 @@ from ..registry import Kind, Param, register
 from ._util import is_variable
 from .nn_fast import MaxPool2DCPU
 from .nn_common import (channel_first_shape, channel_last_shape, check_kernel, check_layout, fmt,
-                        spatial, to_channel_first, to_channel_last)
+                        opt_bool, opt_str, spatial, to_channel_first, to_channel_last)
 
 _TYPES = ("avg", "lp", "max", "sum")
-
-
-def _opt_str(v):
-    if v is None or (isinstance(v, str) and v.strip().strip("'\"") in ("None", "none", "")):
-        return None
-    return Kind.str(v)
-
-
-def _opt_bool(v):
-    if v is None or (isinstance(v, str) and v.strip() in ("None", "none", "")):
-        return None
-    return Kind.bool(v)
 
 
 def _geometry(attrs, spatial_shape):
@@ -167,9 +155,9 @@ def _pool2d(call, x, kernel, stride, pad, outs):
     Param("stride", Kind.shape, (), doc="stride per spatial axis; default 1"),
     Param("pad", Kind.shape, (), doc="padding per spatial axis; default 0"),
     Param("p_value", Kind.opt_int, None, doc="p of lp pooling"),
-    Param("count_include_pad", _opt_bool, None,
+    Param("count_include_pad", opt_bool, None,
           doc="avg: count padded cells in the divisor (default true)"),
-    Param("layout", _opt_str, None, choices=(None, "NCW", "NCHW", "NCDHW", "NWC", "NHWC", "NDHWC"),
+    Param("layout", opt_str, None, choices=(None, "NCW", "NCHW", "NCDHW", "NWC", "NHWC", "NDHWC"),
           doc="data layout; default NCW/NCHW"),
 ])
 def pooling(call, data):
