@@ -109,8 +109,10 @@ def batch_norm(call, data, gamma, beta):
             out = F.fixed_batch_normalization(data, gamma, beta, mean.astype(dt), var.astype(dt),
                                               eps=a.eps, axis=reduce_axes)
     else:
-        scale = (raw(gamma).astype(dt) * invstd).reshape(bshape)
-        out = (x - mean.astype(dt).reshape(bshape)) * scale + raw(beta).astype(dt).reshape(bshape)
+        scale = raw(gamma).astype(dt) * invstd
+        shift = raw(beta).astype(dt) - mean.astype(dt) * scale
+        out = x * scale.reshape(bshape)          # two passes over the data
+        out += shift.reshape(bshape)
         if update is not None:   # imperative training: no backward pass will follow
             update()
     if a.output_mean_var:
