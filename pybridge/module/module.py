@@ -110,6 +110,11 @@ class Module(BaseModule):
     def context(self):
         return self._context[0]
 
+    @property
+    def num_devices(self):
+        """The contexts given (training itself runs on the first one)."""
+        return len(self._context)
+
     def _need(self, where, bound=False, params=False, optimizer=False):
         if bound and not self.binded:
             raise MXNetError(f"Module.{where}: call bind() first")
