@@ -11,7 +11,7 @@ import numpy as np
 
 from ..base import MXNetError
 from ..registry import normalize_key
-from .graph import Node, is_hidden
+from .graph import Node, attr_key, is_hidden
 from .json_io import set_aux_init
 from .naming import AttrScope, NameManager
 from .symbol import Symbol
@@ -74,7 +74,7 @@ def create(op, hint, args, kwargs):
             raise MXNetError(f"{op.name}: an input must be a single-output symbol, got a group "
                              f"of {len(s._heads)} outputs")
     name = NameManager.current().get(name, hint)
-    attrs = AttrScope.current().get(attr)
+    attrs = {attr_key(k, op.name): v for k, v in AttrScope.current().get(attr).items()}
     for key, value in attrs.items():
         if not isinstance(value, str):
             raise MXNetError(f"{op.name}: the value of attribute '{key}' must be a string, got "

@@ -19,6 +19,17 @@ _TOTAL_OUTPUTS = {"BatchNorm": 3, "BatchNorm_v1": 3, "Dropout": 2, "LRN": 2}
 AUX_INIT = {"moving_mean": '["zero", {}]', "moving_var": '["one", {}]'}
 
 
+def attr_key(key, where):
+    """The stored form of a user attribute key: ``lr_mult`` -> ``__lr_mult__`` (as MXNet)."""
+    for hidden in HIDDEN_KEYS:
+        if key == hidden:
+            return f"__{key}__"
+        if key.endswith(hidden):
+            raise MXNetError(f"{where}: setting variable attributes with {key} is deprecated; "
+                             f"use Variable({hidden}=...) and pass it as the input instead")
+    return key
+
+
 def is_hidden(key):
     return len(key) > 4 and key.startswith("__") and key.endswith("__")
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..base import MXNetError, as_dtype
 from ..registry import get_op
 from . import json_io
-from .graph import HIDDEN_KEYS, Node, aux_variables, copy_graph, topo_order
+from .graph import HIDDEN_KEYS, Node, attr_key, aux_variables, copy_graph, topo_order
 from .infer import DTYPE_FLAGS, _as_shape, infer_shapes, infer_types
 from .naming import AttrScope
 
@@ -136,14 +136,7 @@ class Symbol:
         for key, value in kwargs.items():
             if not isinstance(value, str):
                 raise MXNetError("Symbol._set_attr: Set Attr only accepts string values")
-            for hidden in HIDDEN_KEYS:
-                if key == hidden:
-                    key = f"__{key}__"
-                    break
-                if key.endswith(hidden):
-                    raise MXNetError(f"Symbol._set_attr: setting variable attributes with {key} "
-                                     f"is deprecated; use Variable({hidden}=...) instead")
-            node.attrs[key] = value
+            node.attrs[attr_key(key, "Symbol._set_attr")] = value
         node.invalidate()
 
     # ------------------------------------------------------------------ composition
@@ -375,7 +368,7 @@ def Variable(name, attr=None, shape=None, lr_mult=None, wd_mult=None, dtype=None
         raise MXNetError(f"Variable: name must be a string, got {type(name).__name__}")
     if attr is not None and not isinstance(attr, dict):
         raise MXNetError("Variable: attr must be a dict of strings")
-    attrs = AttrScope.current().get(attr)
+    attrs = {attr_key(k, "Variable"): v for k, v in AttrScope.current().get(attr).items()}
     if shape is not None:
         attrs["__shape__"] = str(_shape_arg(shape, f"Variable '{name}': shape"))
     if lr_mult is not None:
