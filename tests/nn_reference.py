@@ -95,8 +95,8 @@ def pool(x, kernel, stride, pad, pool_type="max", convention="valid", count_incl
         win = win.reshape(x.shape[0], x.shape[1], -1)
         if pool_type == "max":   # an empty window (all padding) gives the lowest float32
             v = win.max(axis=2) if win.shape[2] else np.finfo(np.float32).min
-        elif pool_type == "avg":
-            v = win.sum(axis=2) / size
+        elif pool_type == "avg":   # an empty window averages to 0 (MXNet sums nothing)
+            v = win.sum(axis=2) / size if size else 0.0
         elif pool_type == "sum":
             v = win.sum(axis=2)
         else:

@@ -540,3 +540,15 @@ def test_fixture_infer_shape_completes_parameters(name):
     assert args == [tuple(s) for s in meta["arg_shapes"]]
     assert outs == [tuple(s) for s in meta["out_shapes"]]
     assert aux == [tuple(s) for s in meta["aux_shapes"]]
+
+
+def test_pooling_full_windows_entirely_in_padding():
+    # 'full' can add a last window that holds no input cell: avg gives 0 (not NaN), max the
+    # lowest float32, as MXNet's CPU kernels do
+    x = rand(2, 3, 9, 10)
+    for pool_type, cip in [("avg", False), ("avg", True), ("max", True), ("sum", True)]:
+        want = ref.pool(x.astype(np.float64), (1, 3), (3, 2), (0, 0), pool_type, "full", cip)
+        got = mx.nd.Pooling(nd(x), kernel=(1, 3), stride=(3, 2), pool_type=pool_type,
+                            pooling_convention="full", count_include_pad=cip).asnumpy()
+        assert got.shape == (2, 3, 4, 5) and np.all(np.isfinite(got))
+        close(got, want)

@@ -141,7 +141,8 @@ def _pool2d(call, x, kernel, stride, pad, outs):
         return total
     div = np.outer(*(_divisors(size, k, s, p, o, include_pad)
                      for size, k, s, p, o in zip((h, w), kernel, stride, pad, outs)))
-    inv = xp.asarray((1.0 / div).astype(dt))
+    # a window entirely in the padding averages nothing: MXNet gives 0 there
+    inv = xp.asarray(np.divide(1.0, div, out=np.zeros_like(div), where=div > 0).astype(dt))
     return total * xp.broadcast_to(inv, total.shape)
 
 
