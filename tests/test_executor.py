@@ -234,3 +234,24 @@ def test_shared_variable_gradient_accumulates_over_uses():
     ex.forward(is_train=True)
     ex.backward()
     np.testing.assert_allclose(ex.grad_dict["a"].asnumpy(), 2 * np.array([1, 2, -3]) + 1)
+
+
+def test_training_step_matches_mxnet(fixtures_dir):
+    """tests/executor_cases.py's graph: one forward(is_train=True) + backward, compared with
+    the outputs, gradients and BatchNorm statistics MXNet 1.9.1 produced from the same inputs."""
+    import executor_cases
+    ref = mx.nd.load(str(fixtures_dir / REF / "executor-step.nd"))
+    sym = executor_cases.build(mx)
+    ex = sym.simple_bind(mx.cpu(), grad_req="write", **executor_cases.SHAPES)
+    ex.copy_params_from({k[4:]: v for k, v in ref.items() if k.startswith("arg:")},
+                        {k[4:]: v for k, v in ref.items() if k.startswith("aux:")})
+    out = ex.forward(is_train=True)[0].asnumpy()
+    ex.backward()
+    np.testing.assert_allclose(out, ref["out:0"].asnumpy(), rtol=1e-5, atol=1e-6)
+    for name, grad in ex.grad_dict.items():
+        expected = ref[f"grad:{name}"].asnumpy()
+        np.testing.assert_allclose(grad.asnumpy(), expected, rtol=1e-4,
+                                   atol=1e-5 * max(1.0, np.abs(expected).max()), err_msg=name)
+    for name, value in ex.aux_dict.items():
+        np.testing.assert_allclose(value.asnumpy(), ref[f"aux_after:{name}"].asnumpy(),
+                                   rtol=1e-5, err_msg=name)
