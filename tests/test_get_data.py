@@ -109,6 +109,9 @@ def test_idx_round_trip_and_bytes():
     (b"\x00\x00\x0d\x01" + struct.pack(">I", 1) + b"\x00\x00\x00\x00", "type code 0xd"),
     (b"\x00\x00\x08\x02" + struct.pack(">I", 3), "truncated IDX header"),
     (b"\x00\x00\x08\x01" + struct.pack(">I", 5) + b"\x00\x00", "holds 2"),
+    # found by scripts/fuzz_loaders.py: a zero dim hid dims NumPy cannot describe
+    (b"\x00\x00\x08\x05" + struct.pack(">5I", 1, 3651942388, 1709576315, 201326592, 0),
+     "far more than the file holds"),
 ])
 def test_idx_malformed(raw, message):
     with pytest.raises(DataError, match=message):

@@ -34,6 +34,9 @@ def parse_idx(raw, what):
     if len(raw) < 4 + 4 * ndim:
         raise DataError(f"{what}: truncated IDX header")
     dims = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    # a zero dim makes the count 0 even when the other dims multiply past what NumPy allows
+    if int(np.prod([max(d, 1) for d in dims], dtype=object)) > len(raw):
+        raise DataError(f"{what}: IDX header claims dims {dims}, far more than the file holds")
     count = int(np.prod(dims, dtype=object)) if ndim else 1
     body = len(raw) - 4 - 4 * ndim
     if body != count:
