@@ -7,7 +7,8 @@ kernels use (``src/operator/optimizer_op-inl.h``):
 * SGD:       ``w = (1 - lr*wd)*w - lr*clip(rescale*g)``; with momentum
              ``m = momentum*m - lr*wd*w - lr*clip(rescale*g); w += m``
 * NAG:       ``m = momentum*m; w += -m + (momentum+1)*(m - lr*(clip(rescale*g) + wd*w));
-             m -= lr*(clip(rescale*g) + wd*w)``
+             m -= lr*(clip(rescale*g) + wd*w_new)`` (the kernel runs in place: the momentum
+             sees the updated weight)
 * Adam:      ``g' = clip(rescale*g + wd*w)``; moments; ``w -= lr_t*mean/(sqrt(var)+eps)``
              with ``lr_t = lr*sqrt(1-beta2**t)/(1-beta1**t)`` (bias correction in the rate)
 * RMSProp:   Tieleman & Hinton, or Graves' centered version (``centered=True``)
@@ -319,10 +320,11 @@ class NAG(Optimizer):
         lr_, wd_, rs, mo = _scalars(w.dtype, lr, wd, self.rescale_grad, self.momentum)
         clip = None if self._clip is None else w.dtype.type(self._clip)
         g = _rescaled(grad._data, rs, clip, xp)
-        g += wd_ * w                     # clip(rescale*g) + wd*w
         mom *= mo
-        w += (mo + w.dtype.type(1)) * (mom - lr_ * g) - mom
-        mom -= lr_ * g
+        w += (mo + w.dtype.type(1)) * (mom - lr_ * (g + wd_ * w)) - mom
+        # MXNet's kernel writes the weight in place before updating the momentum, so the
+        # momentum's decay term reads the *new* weight (nag_mom_update with out=weight)
+        mom -= lr_ * (g + wd_ * w)
 
 
 @register

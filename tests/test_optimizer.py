@@ -49,11 +49,14 @@ def test_nag_matches_formula(kw):
     opt = mx.optimizer.NAG(learning_rate=0.05, momentum=momentum, **kw)
     w, grads, got = _run(opt, 4)
     lr, wd, rs, c = 0.05, kw.get("wd", 0.0), kw.get("rescale_grad", 1.0), kw.get("clip_gradient")
-    mom = np.zeros_like(w)
+    mom = np.zeros_like(w)                        # MXNet's docstring form, state = -mom/lr
     for g in grads:
+        state = -mom / lr
         gg = _clip(rs * g, c) + wd * w
-        mom = momentum * mom + gg                 # MXNet's docstring form
-        w = w - lr * (gg + momentum * mom)
+        w_new = w - lr * (gg + momentum * (momentum * state + gg))
+        # nag_mom_update runs in place: the momentum's decay term reads the new weight
+        mom = momentum * mom - lr * (_clip(rs * g, c) + wd * w_new)
+        w = w_new
     np.testing.assert_allclose(got, w, rtol=1e-5, atol=1e-6)
 
 
