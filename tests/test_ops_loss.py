@@ -185,3 +185,12 @@ def test_make_loss(normalization):
     denom = {"null": 1, "batch": 5, "valid": max((x > 0.3).sum(), 1)}[normalization]
     close(gx, np.full(x.shape, 2.0 / denom))
     close(mx.nd.make_loss(mx.nd.array(x)).asnumpy(), x)
+
+
+def test_softmax_output_one_dimensional_data_is_one_row():
+    # MXNet 1.9.1 (oneDNN build) takes the softmax of a 1-D input over the whole vector
+    x = np.random.randn(5).astype(np.float32)
+    out, gx, _ = run("SoftmaxOutput", x, np.array(3.0))
+    p = softmax(x.astype(np.float64))
+    close(out, p)
+    close(gx, p - np.eye(5)[3])

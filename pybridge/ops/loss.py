@@ -37,7 +37,7 @@ class SoftmaxOutputNode(chainer.function_node.FunctionNode):
         if a.multi_output:
             n, k = shape[0], shape[1]
             return (n, k, prod(shape) // max(n * k, 1))
-        if a.preserve_shape:
+        if a.preserve_shape or len(shape) == 1:   # 1-D data: one row (MXNet 1.9.1's oneDNN path)
             return (prod(shape[:-1]), shape[-1])
         return (shape[0], prod(shape) // max(shape[0], 1))
 
