@@ -1,7 +1,5 @@
 # NDArray: creation, conversion to R, save/load and the S3 methods of class MXNDArray.
 
-.mx.nd.new <- function(id) .mx.new(id, "MXNDArray")
-
 # Validate a shape given in R order; the engine order (reversed) as a list of integers.
 .mx.shape.arg <- function(shape, fname) {
   if (!is.numeric(shape) || length(shape) == 0L || anyNA(shape) ||
@@ -26,7 +24,7 @@ mx.nd.array <- function(src.array, ctx = NULL) {
     stop("mx.nd.array: src.array must be a numeric, integer or logical vector, matrix or ",
          "array; got ", what, call. = FALSE)
   }
-  .mx.nd.new(.mx.check(.External(.MXNetEnv$nd_from_r, src.array, ctx), "mx.nd.array"))
+  .mx.check(.External(.MXNetEnv$nd_from_r, src.array, ctx), "mx.nd.array")
 }
 
 mx.nd.zeros <- function(shape, ctx = NULL) {
@@ -85,8 +83,7 @@ is.mx.ndarray <- function(src.array) inherits(src.array, "MXNDArray")
 Ops.MXNDArray <- function(e1, e2) {
   res <- if (missing(e2)) .External(.MXNetEnv$nd_ops, .Generic, e1, NULL)
          else .External(.MXNetEnv$nd_ops, .Generic, e1, e2)
-  if (!is.integer(res) || !is.null(attributes(res))) res <- .mx.check(res, "Ops.MXNDArray")
-  .mx.nd.new(res)
+  if (typeof(res) == "externalptr") res else .mx.check(res, "Ops.MXNDArray")
 }
 
 Math.MXNDArray <- function(x, ...) {

@@ -185,6 +185,30 @@ def env_get(env, name):
     return rlib.Rf_findVarInFrame(env, sym(name))
 
 
+_class_strings = {}
+
+
+def handle_sexp(hid, cls, finalizer):
+    """The R object of an engine handle: an external pointer whose address is the id, with
+    class ``cls`` and C finalizer ``finalizer`` (run when R's GC frees it)."""
+    klass = _class_strings.get(cls)
+    if klass is None:       # one preserved class vector per class, shared (R copies on write)
+        klass = _class_strings[cls] = rlib.Rf_mkString(cls.encode())
+        rlib.R_PreserveObject(klass)
+    p = rlib.Rf_protect(rlib.R_MakeExternalPtr(ffi.cast("void *", hid), rlib.R_NilValue,
+                                               rlib.R_NilValue))
+    rlib.R_RegisterCFinalizer(p, finalizer)
+    rlib.Rf_setAttrib(p, rlib.R_ClassSymbol, klass)
+    rlib.Rf_unprotect(1)
+    return p
+
+
+def handle_of(x):
+    """The handle id stored in an external pointer made by ``handle_sexp`` (None if not)."""
+    addr = int(ffi.cast("intptr_t", rlib.R_ExternalPtrAddr(x)))
+    return addr if 0 < addr < 2 ** 31 else None
+
+
 def native_symbol(callback):
     """An R external pointer usable as ``.External``'s routine (tag "native symbol")."""
     ptr = rlib.R_MakeExternalPtr(ffi.cast("void *", callback), sym("native symbol"),

@@ -68,13 +68,15 @@ def ndarray_to_r(nd, prot):
 
 # ------------------------------------------------------------------ handles and contexts
 def handle_id(x):
-    """The handle id held by an R MX object (an environment with ``id``), or None."""
-    if R.typeof(x) != R.ENVSXP:
+    """The handle id held by an R MX object (see ``new_handle``), or None."""
+    if x.sxpinfo.type != R.EXTPTRSXP:
         return None
-    v = R.env_get(x, "id")
-    if v == R.rlib.R_UnboundValue or R.typeof(v) != R.INTSXP or R.length(v) != 1:
-        return None
-    return R.rlib.INTEGER(v)[0]
+    return R.handle_of(x)
+
+
+def new_handle(obj, cls="MXNDArray"):
+    """A new R object (unprotected) holding ``obj``; R's garbage collector releases it."""
+    return R.handle_sexp(handles.register(obj), cls, handles.c_finalizer)
 
 
 def r_object(x):
@@ -120,10 +122,8 @@ def r_class_of(obj):
 
 
 def handle_marker(obj, prot):
-    """An R integer id marked with the R class it must be wrapped in (R/bridge.R unmarshals)."""
-    v = prot(R.mk_int(handles.register(obj)))
-    R.set_attr(v, "mx.class", R.mk_str(r_class_of(obj)))
-    return v
+    """The R object for an engine object: a handle of its R class."""
+    return prot(new_handle(obj, r_class_of(obj)))
 
 
 # ------------------------------------------------------------------ generic values
@@ -139,7 +139,7 @@ def _r_type_name(x):
 def from_r(x):
     """Any R value -> a Python value (the generic rule for ``mx.internal.call``).
 
-    NULL -> None; MX objects -> engine objects; MXContext -> Context; an atomic vector with
+    NULL -> None; MX objects (handles) -> engine objects; MXContext -> Context; an atomic vector with
     a dim attribute -> float32 NumPy array (dimension rule); other atomic vectors: length 1
     -> scalar, else a list; a list -> list, or dict when every element is named; a function
     -> a Python callable that calls it (see ``callbacks``).
@@ -147,7 +147,7 @@ def from_r(x):
     t = R.typeof(x)
     if t == R.NILSXP:
         return None
-    if t == R.ENVSXP:
+    if t == R.EXTPTRSXP:
         return r_object(x)
     if t in (R.REALSXP, R.INTSXP, R.LGLSXP, R.STRSXP):
         if t != R.STRSXP and not R.is_null(R.attr(x, "dim")):
@@ -178,7 +178,7 @@ def from_r(x):
 
 
 def to_r(value, prot):
-    """Any Python value -> a protected R value (engine objects become handle markers)."""
+    """Any Python value -> a protected R value (engine objects become handles)."""
     mx = _engine()
     if value is None:
         return R.rlib.R_NilValue

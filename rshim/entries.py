@@ -90,7 +90,8 @@ def _nd_arg(x, what):
 
 
 def _new_id(obj):
-    return R.mk_int(handles.register(obj))
+    """The R object (handle) of a new engine NDArray."""
+    return convert.new_handle(obj, "MXNDArray")
 
 
 # ------------------------------------------------------------------ NDArray essentials
@@ -152,9 +153,10 @@ _UNARY = {"-": ("_rminus_scalar", 0.0), "+": ("_plus_scalar", 0.0), "!": ("_equa
 
 
 def _operand(x, generic):
-    hid = convert.handle_id(x)
-    if hid is not None:
-        return handles.get(hid), True
+    if x.sxpinfo.type == R.EXTPTRSXP:
+        hid = R.handle_of(x)
+        if hid is not None:
+            return handles.get(hid), True
     t = R.typeof(x)
     if t in (R.REALSXP, R.INTSXP, R.LGLSXP) and R.length(x) == 1:
         v = R.scalar(x)
@@ -165,28 +167,68 @@ def _operand(x, generic):
                                                   if t in (R.REALSXP, R.INTSXP, R.LGLSXP) else ""))
 
 
+_op_cache = {}
+_generic_cache = {}
+
+
+def _cached_op(name):
+    entry_ = _op_cache.get(name)
+    if entry_ is None:
+        from pybridge.registry import get_op
+        op = get_op(name)
+        entry_ = _op_cache[name] = (op, op.parse_attrs({}) if "scalar" not in op.params else None)
+    return entry_
+
+
+def _generic_name(x):
+    # Operator names are R symbols' print names: their CHARSXPs live as long as R does,
+    # so the address identifies the string (only names of _OPS/_UNARY are cached).
+    ch = R.rlib.STRING_ELT(x, 0)
+    key = int(R.ffi.cast("uintptr_t", ch))
+    name = _generic_cache.get(key)
+    if name is None:
+        name = R.ffi.string(R.rlib.R_CHAR(ch)).decode()
+        if name in _OPS or name in _UNARY:
+            _generic_cache[key] = name
+    return name
+
+
+_engine = []
+
+
+def _engine_ops():
+    if not _engine:
+        from pybridge.ndarray.ndarray import run_op
+        from pybridge.registry import Attrs
+        _engine.append((run_op, Attrs))
+    return _engine[0]
+
+
 @entry
 def nd_ops(generic, e1, e2):
-    from pybridge.ndarray.ndarray import invoke
-    op = R.string(generic, 0)
-    if R.is_null(e2):                       # unary
+    """R's Ops group generic on MXNDArray (elementwise, as the real package: no broadcast)."""
+    run_op, Attrs = _engine[0] if _engine else _engine_ops()
+    op = _generic_name(generic)
+    if e2 == R.rlib.R_NilValue:                       # unary
         if op not in _UNARY:
             raise convert.ConversionError(f"unary `{op}` is not supported for MXNDArray")
         name, scalar = _UNARY[op]
-        return _new_id(invoke(name, [_operand(e1, op)[0]], {"scalar": scalar}))
-    if op not in _OPS:
+        return _new_id(run_op(_cached_op(name)[0], Attrs(scalar=scalar), [_operand(e1, op)[0]]))
+    names = _OPS.get(op)
+    if names is None:
         raise convert.ConversionError(f"operator `{op}` is not supported for MXNDArray")
-    (a, a_nd), (b, b_nd) = _operand(e1, op), _operand(e2, op)
-    both, left, right = _OPS[op]
+    a, a_nd = _operand(e1, op)
+    b, b_nd = _operand(e2, op)
     if a_nd and b_nd:
         if a.shape != b.shape:
             raise convert.ConversionError(
                 f"`{op}`: the operands' dimensions differ: c({', '.join(map(str, a.shape[::-1]))}) "
                 f"and c({', '.join(map(str, b.shape[::-1]))})")
-        return _new_id(invoke(both, [a, b], {}))
+        opdef, attrs = _cached_op(names[0])
+        return _new_id(run_op(opdef, attrs, [a, b]))
     if a_nd:
-        return _new_id(invoke(left, [a], {"scalar": b}))
-    return _new_id(invoke(right, [b], {"scalar": a}))
+        return _new_id(run_op(_cached_op(names[1])[0], Attrs(scalar=b), [a]))
+    return _new_id(run_op(_cached_op(names[2])[0], Attrs(scalar=a), [b]))
 
 
 def _strip_op_prefix(exc, names):
@@ -244,9 +286,13 @@ def nd_invoke(opname, inputs, params, out):
         raise MXNetError(_strip_op_prefix(exc, (op.name, name))) from None
     if out_arg is not None:
         return R.rlib.R_NilValue
-    results = res if isinstance(res, (list, tuple)) else [res]
+    if not isinstance(res, (list, tuple)):
+        return _new_id(res)
     with R.Protect() as prot:
-        return R.int_vector([handles.register(r) for r in results], prot)
+        lst = prot(R.alloc(R.VECSXP, len(res)))
+        for i, r in enumerate(res):
+            R.rlib.SET_VECTOR_ELT(lst, i, _new_id(r))
+        return lst
 
 
 # ------------------------------------------------------------------ generic calls
@@ -291,13 +337,6 @@ def method(obj, name, args, kwargs):
     res = fn(*pargs, **pkw)
     with R.Protect() as prot:
         return convert.to_r(res, prot)
-
-
-@entry
-def release(hid):
-    if R.typeof(hid) == R.INTSXP and R.length(hid) == 1:
-        handles.release(R.rlib.INTEGER(hid)[0])
-    return R.rlib.R_NilValue
 
 
 @entry

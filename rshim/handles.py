@@ -1,8 +1,10 @@
 """The handle table: engine objects that R holds, by integer id.
 
-R never sees a Python object: it holds an environment with the id (see R/bridge.R), whose
-finalizer calls ``release``.  The table owns the object until then, so R's garbage
-collector decides when engine memory is freed.
+R never sees a Python object: it holds an external pointer whose address is the id, with
+the object's R class (MXNDArray, MXSymbol, ...) and a C finalizer (``c_finalizer``) that
+releases the id when R's garbage collector frees the pointer.  The table owns the object
+until then, so R's GC decides when engine memory is freed.  (rpy2's own
+``SexpExtPtr.from_pyobject`` never releases its Python object; this table does.)
 """
 import itertools
 
@@ -40,3 +42,21 @@ def count():
 
 def clear():
     _objects.clear()
+
+
+def _finalize(sexp):
+    try:
+        from ._rapi import handle_of
+        hid = handle_of(sexp)
+        if hid is not None:
+            _objects.pop(hid, None)
+    except BaseException:      # noqa: B036  (nothing may unwind into R's GC)
+        pass
+
+
+def _make_c_finalizer():
+    from ._rapi import ffi
+    return ffi.callback("void (SEXP)", _finalize)
+
+
+c_finalizer = _make_c_finalizer()
