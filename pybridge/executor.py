@@ -115,6 +115,11 @@ class Executor:
         for name, array in zip(arg_names, self.grad_arrays):
             if array is not None and not isinstance(array, NDArray):
                 raise MXNetError(f"bind: gradient of '{name}' must be an NDArray")
+        for name, array in zip(arg_names * 2 + aux_names,
+                               self.arg_arrays + self.grad_arrays + self.aux_arrays):
+            if array is not None and array.context != ctx:
+                raise MXNetError(f"bind: array '{name}' is on {array.context}, the executor is "
+                                 f"bound to {ctx}")
         self.arg_dict = dict(zip(arg_names, self.arg_arrays))
         self.aux_dict = dict(zip(aux_names, self.aux_arrays))
         self.grad_dict = {n: g for n, g in zip(arg_names, self.grad_arrays) if g is not None}

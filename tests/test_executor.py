@@ -255,3 +255,9 @@ def test_training_step_matches_mxnet(fixtures_dir):
     for name, value in ex.aux_dict.items():
         np.testing.assert_allclose(value.asnumpy(), ref[f"aux_after:{name}"].asnumpy(),
                                    rtol=1e-5, err_msg=name)
+
+
+def test_bind_rejects_arrays_on_another_context():
+    x = mx.sym.Variable("x")
+    with pytest.raises(MXNetError, match="'x' is on cpu\\(1\\)"):
+        (x * 2).bind(mx.cpu(0), {"x": mx.nd.zeros((2,), ctx=mx.cpu(1))})
