@@ -87,8 +87,10 @@ def test_reshape_errors():
 
 def test_legacy_target_shape():
     x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
-    out = mx.nd.Reshape(mx.nd.array(x), target_shape=(0, 4), keep_highest=True)
-    np.testing.assert_array_equal(out.asnumpy(), x.reshape(2, 3, 4))
+    out = mx.nd.Reshape(mx.nd.array(x), target_shape=(0, 4))
+    np.testing.assert_array_equal(out.asnumpy(), x.reshape(6, 4))
+    out = mx.nd.Reshape(mx.nd.array(x), target_shape=(5, 0), keep_highest=True)
+    np.testing.assert_array_equal(out.asnumpy(), x.reshape(2, 12))
 
 
 def test_join_and_split_errors():

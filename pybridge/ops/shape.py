@@ -30,8 +30,8 @@ def _reshape_target(attrs, shape):
         return infer_reshape(shape, attrs.shape, attrs.reverse, "Reshape")
     if attrs.target_shape:   # legacy form: 0 is the one inferred dimension
         target = [(-1 if d == 0 else d) for d in attrs.target_shape]
-        if attrs.keep_highest:
-            target = [shape[0]] + target
+        if attrs.keep_highest:   # the first target dimension is ignored: the input's is kept
+            target = [shape[0]] + target[1:]
         return infer_reshape(shape, target, False, "Reshape")
     raise MXNetError("Reshape: parameter 'shape' is missing or empty")
 
@@ -249,8 +249,7 @@ def _concat_shape(attrs, shapes):
     infer_shape=_infer_join("Concat", _concat_shape))
 def concat(call, *data):
     """Join arrays along an existing dimension."""
-    shape = _concat_shape(call.attrs, [raw(d).shape for d in data])
-    del shape
+    _concat_shape(call.attrs, [raw(d).shape for d in data])   # validates the shapes
     ax = normalize_axes(call.attrs.dim, raw(data[0]).ndim, "Concat")[0]
     return call.F.concat(list(data), axis=ax)
 
