@@ -436,6 +436,13 @@ def test_lrn(nsize):
     close(graph("LRN", [x], nsize=nsize, alpha=0.01, beta=0.6, knorm=1.5)[0], want, 1e-4, 1e-4)
 
 
+def test_lrn_needs_odd_nsize():
+    with pytest.raises(MXNetError, match="LRN: required parameter 'nsize' is missing"):
+        mx.nd.LRN(nd(rand(1, 3, 2, 2)))
+    with pytest.raises(MXNetError, match="LRN: 'nsize' must be a positive odd number"):
+        mx.nd.LRN(nd(rand(1, 3, 2, 2)), nsize=4)
+
+
 def test_block_grad():
     x = chainer.Variable(rand(3, 4))
     for name in ("BlockGrad", "stop_gradient"):

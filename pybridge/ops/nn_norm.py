@@ -134,8 +134,9 @@ def lrn(call, data):
     if data.ndim != 4:
         raise MXNetError(f"LRN: input data must be 4-D (batch, channel, y, x), got shape "
                          f"{tuple(data.shape)}")
-    if a.nsize < 1:
-        raise MXNetError(f"LRN: 'nsize' must be positive, got {a.nsize}")
+    if a.nsize < 1 or a.nsize % 2 != 1:
+        raise MXNetError(f"LRN: 'nsize' must be a positive odd number (LRN only supports odd "
+                         f"values for local_size), got {a.nsize}")
     return call.F.local_response_normalization(data, n=a.nsize, k=a.knorm,
                                                alpha=a.alpha / a.nsize, beta=a.beta)
 
