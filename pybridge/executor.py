@@ -91,7 +91,6 @@ class Executor:
     def __init__(self, symbol, ctx, args, args_grad=None, grad_req="write", aux_states=None):
         self._symbol = symbol
         self._ctx = ctx = _context(ctx)
-        self._xp = ctx.xp
         arg_names = symbol.list_arguments()
         aux_names = symbol.list_auxiliary_states()
         for names, kind in ((arg_names, "argument"), (aux_names, "auxiliary state")):
@@ -117,9 +116,11 @@ class Executor:
                 raise MXNetError(f"bind: gradient of '{name}' must be an NDArray")
         for name, array in zip(arg_names * 2 + aux_names,
                                self.arg_arrays + self.grad_arrays + self.aux_arrays):
-            if array is not None and array.context != ctx:
+            if array is not None and array.context.xp is not np and array.context != ctx or \
+                    array is not None and (array.context.xp is np) != (ctx.device_type == "cpu"):
                 raise MXNetError(f"bind: array '{name}' is on {array.context}, the executor is "
                                  f"bound to {ctx}")
+        self._xp = ctx.xp
         self.arg_dict = dict(zip(arg_names, self.arg_arrays))
         self.aux_dict = dict(zip(aux_names, self.aux_arrays))
         self.grad_dict = {n: g for n, g in zip(arg_names, self.grad_arrays) if g is not None}

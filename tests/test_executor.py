@@ -257,7 +257,8 @@ def test_training_step_matches_mxnet(fixtures_dir):
                                    rtol=1e-5, err_msg=name)
 
 
-def test_bind_rejects_arrays_on_another_context():
+def test_bind_rejects_arrays_on_another_device():
     x = mx.sym.Variable("x")
-    with pytest.raises(MXNetError, match="'x' is on cpu\\(1\\)"):
-        (x * 2).bind(mx.cpu(0), {"x": mx.nd.zeros((2,), ctx=mx.cpu(1))})
+    (x * 2).bind(mx.cpu(0), {"x": mx.nd.zeros((2,), ctx=mx.cpu(1))})   # CPUs share memory
+    with pytest.raises(MXNetError, match="'x' is on cpu\\(0\\)"):
+        (x * 2).bind(mx.gpu(0), {"x": mx.nd.zeros((2,))})
