@@ -154,7 +154,8 @@ class Symbol:
             if not isinstance(value, Symbol) or len(value) != 1:
                 raise MXNetError("Symbol._compose: inputs must be single-output Symbols")
         order = self._order()
-        variables = [n for n in order if n.is_variable]
+        aux = aux_variables(order)
+        variables = [n for n in order if n.is_variable and id(n) not in aux]
         if args:
             if len(args) > len(variables):
                 raise MXNetError(f"Symbol._compose: {len(args)} inputs given, the symbol has "
