@@ -5,7 +5,9 @@
 LeNet: 28x28x1 -> conv 5x5x6, relu, maxpool 2 -> conv 3x3x16, relu, maxpool 2 -> fc 120, relu
 -> fc 84, relu -> fc 10, softmax.  Two timings: Chainer's functions called directly, and the
 same network through pybridge's registry operators (what the executor runs).  An epoch is
-60000 / 128 = 469 batches (Fashion-MNIST / MNIST training set).
+60000 / 128 = 469 batches (Fashion-MNIST / MNIST training set).  The figure is the median
+step, so other work on a shared machine disturbs it less; OPENBLAS_NUM_THREADS=1 gives the
+steadiest numbers on a busy machine.
 """
 import argparse
 import os
@@ -65,7 +67,7 @@ def time_it(net, x, p, label, batches):
     def step():
         for v in p.values():
             v.cleargrad()
-        out = net(chainer.Variable(x), p, label)
+        out = net(chainer.Variable(x, requires_grad=False), p, label)   # as the executor binds data
         if out.ndim:                       # SoftmaxOutput emits its own gradient
             out.grad = np.zeros_like(out.array)
         out.backward()
