@@ -23,7 +23,7 @@ from .io.base import DataDesc
 from .module import loop
 from .module.loop import BatchEndParam  # noqa: F401  (mx.model.BatchEndParam)
 from .module.module import Module
-from .module.reporting import PythonReporter
+from .module.reporting import FeedForwardReporter
 from .ndarray.ndarray import NDArray
 
 __all__ = ["FeedForward", "BatchEndParam", "save_checkpoint", "load_checkpoint", "load_params"]
@@ -203,7 +203,7 @@ class FeedForward:
         mod.optimizer_initialized = True
         mod.history = self.history
         if reporter is None:
-            reporter = PythonReporter(logger)
+            reporter = FeedForwardReporter(logger, self.ctx)
         if isinstance(eval_end_callback, LogValidationMetricsCallback):
             eval_end_callback = None              # the reporter prints the validation lines
         try:

@@ -189,6 +189,10 @@ def test_feedforward_create_predict_score_save_load(tmp_path, caplog):
                                             momentum=0.9, initializer=mx.init.Xavier(),
                                             eval_data=(x, y))
     assert "Epoch[4] Validation-accuracy=" in caplog.text
+    # MXNet 1.x FeedForward's own lines: start, a reset per epoch, no training metric line
+    assert "Start training with [cpu(0)]" in caplog.text
+    assert "Epoch[4] Resetting Data Iterator" in caplog.text
+    assert "Train-accuracy" not in caplog.text and len(model.history["train"]["accuracy"]) == 5
     prob = model.predict(x)
     assert prob.shape == (50, 3)                   # padding of the last batch removed
     acc = model.score(mx.io.NDArrayIter(x, y, 20))

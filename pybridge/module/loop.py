@@ -24,10 +24,17 @@ from ..io.base import DataBatch
 BatchEndParam = namedtuple("BatchEndParams", ["epoch", "nbatch", "eval_metric", "locals"])
 
 LoopStyle = namedtuple("LoopStyle", ["reset_before_first", "nbatch_from_one",
-                                     "epoch_end_after_eval"])
-MODULE = LoopStyle(reset_before_first=False, nbatch_from_one=False, epoch_end_after_eval=False)
-FEEDFORWARD = LoopStyle(reset_before_first=True, nbatch_from_one=True, epoch_end_after_eval=False)
-R = LoopStyle(reset_before_first=True, nbatch_from_one=True, epoch_end_after_eval=True)
+                                     "epoch_end_after_eval", "reset_when_exhausted"])
+# Module.fit: reset the training data at the end of each epoch (after validation)
+MODULE = LoopStyle(reset_before_first=False, nbatch_from_one=False, epoch_end_after_eval=False,
+                   reset_when_exhausted=False)
+# FeedForward.fit: reset before training and as soon as the data runs out; eval data is
+# reset before and after each validation pass
+FEEDFORWARD = LoopStyle(reset_before_first=True, nbatch_from_one=True,
+                        epoch_end_after_eval=False, reset_when_exhausted=True)
+# MXNet R's mx.model.train: like FeedForward, with epoch callbacks after validation
+R = LoopStyle(reset_before_first=True, nbatch_from_one=True, epoch_end_after_eval=True,
+              reset_when_exhausted=True)
 
 
 def as_list(obj):
@@ -131,10 +138,12 @@ def train(module, train_data, eval_metric, begin_epoch, num_epoch, *, eval_data=
                 if epoch_size is not None and nbatch >= epoch_size:
                     exhausted = False
                     break
-            if exhausted and epoch_size is not None and nbatch < epoch_size and seen > 0:
-                reporter.reset_iterator(epoch)      # epoch_size spans passes over the data
+            if exhausted and (style.reset_when_exhausted or epoch_size is not None):
+                reporter.reset_iterator(epoch)
                 train_data.reset()
-                continue
+                if epoch_size is not None and nbatch < epoch_size and seen > 0:
+                    continue                        # epoch_size spans passes over the data
+                exhausted = False                   # already reset
             break
         train_values = metric_values(eval_metric)
         reporter.train_metric(epoch, train_values)
@@ -152,11 +161,11 @@ def train(module, train_data, eval_metric, begin_epoch, num_epoch, *, eval_data=
                               score_end_callback=eval_end_callback)
             reporter.validation_metric(epoch, values)
             _record(history, "validation", values)
+            if style.reset_when_exhausted:
+                eval_data.reset()
         if style.epoch_end_after_eval:
             stop = not _call_all(epoch_end_callback, epoch, module.symbol, arg_params, aux_params)
-        if exhausted:                              # end of the data: start over next epoch
-            if epoch_size is not None:
-                reporter.reset_iterator(epoch)
+        if exhausted:                              # Module: start over at the next epoch
             train_data.reset()
         if stop:
             break

@@ -1,9 +1,11 @@
 """How the training loop reports progress: MXNet Python's log lines or MXNet R's messages.
 
-The loop never formats a log line itself; it tells a *reporter* what happened.  The
-Python API uses ``PythonReporter`` (``Epoch[0] Train-accuracy=0.918700``,
+The loop never formats a log line itself; it tells a *reporter* what happened.
+``Module.fit`` uses ``PythonReporter`` (``Epoch[0] Train-accuracy=0.918700``,
 ``Epoch[0] Time cost=1.234``, ``Epoch[0] Validation-accuracy=...`` through a ``logging``
-logger); the R package passes ``RReporter`` with its ``message`` function
+logger), ``FeedForward.fit`` ``FeedForwardReporter`` (MXNet 1.x's FeedForward lines:
+``Start training with [cpu(0)]``, ``Epoch[0] Resetting Data Iterator``, time and
+validation, no training metric line; the values are in ``model.history``); the R package passes ``RReporter`` with its ``message`` function
 (``Start training with 1 devices``, ``[1] Train-accuracy=0.918666666666667``).  Any
 object with these methods can be used.
 """
@@ -30,6 +32,23 @@ class PythonReporter:
     def validation_metric(self, epoch, name_values):
         for name, value in name_values:
             self.logger.info("Epoch[%d] Validation-%s=%f", epoch, name, value)
+
+    def reset_iterator(self, epoch):
+        pass
+
+
+class FeedForwardReporter(PythonReporter):
+    """MXNet 1.x ``FeedForward.fit``'s lines: no training metric line, a line per reset."""
+
+    def __init__(self, logger=None, ctx=None):
+        super().__init__(logger)
+        self.ctx = ctx
+
+    def start(self, num_devices):
+        self.logger.info("Start training with %s", str(self.ctx))
+
+    def train_metric(self, epoch, name_values):
+        pass
 
     def reset_iterator(self, epoch):
         self.logger.info("Epoch[%d] Resetting Data Iterator", epoch)
