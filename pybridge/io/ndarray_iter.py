@@ -8,6 +8,8 @@ the engine's CPU generator (``mx.random.seed`` makes them repeat), where MXNet u
 ``numpy.random.shuffle``.
 ``last_batch_handle``: 'pad' fills the last batch from the start (``pad`` says how many),
 'discard' drops it, 'roll_over' carries the remainder into the first batch of the next epoch.
+``iter_next()`` and ``next()`` agree: a short last batch is never current ('discard' and
+'roll_over'), where MXNet's ``iter_next`` returned True for it and only ``next`` refused it.
 """
 from collections import OrderedDict
 
