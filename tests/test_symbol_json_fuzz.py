@@ -176,3 +176,14 @@ def test_mutated_mxnet_json_loads_or_raises_mxnet_error(mutations):
 def test_arbitrary_json_values_are_rejected(value):
     with pytest.raises(MXNetError):
         mx.sym.load_json(json.dumps(value))
+
+
+def test_backward_shape_inference_through_a_long_chain_is_fast():
+    x, y = mx.sym.Variable("x"), mx.sym.Variable("y")
+    s = x
+    for _ in range(3000):
+        s = -s
+    start = time.perf_counter()
+    arg, out, _ = (s + y).infer_shape(y=(2, 3))      # only the end of the chain is known
+    assert arg == [(2, 3), (2, 3)] and out == [(2, 3)]
+    assert time.perf_counter() - start < 10

@@ -78,12 +78,15 @@ class _Solver:
         return self.values.get((id(entry[0]), entry[1]))
 
     def run(self):
-        for _ in range(len(self.order) + 2):
+        """Alternate forward and backward sweeps until nothing changes (as MXNet does); a
+        backward sweep carries shapes known at the end of a chain back to its start."""
+        ops = [n for n in self.order if not n.is_variable]
+        sweeps = (ops, ops[::-1])
+        for i in range(100):
             changed = False
-            for node in self.order:
-                if not node.is_variable:
-                    changed |= self._node(node)
-            if not changed:
+            for node in sweeps[i % 2]:
+                changed |= self._node(node)
+            if not changed and i > 0:
                 return
 
     def _elementwise(self, op):
