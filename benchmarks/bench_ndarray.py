@@ -6,6 +6,7 @@ and a tiny array (the per-call overhead of the Python layer).
 Prints a markdown table and writes it to benchmarks/RESULTS-ndarray.md.
 """
 import argparse
+import os
 import pathlib
 import platform
 import statistics
@@ -29,7 +30,7 @@ def median_times(engine, bare, repeats, inner=1):
             for _ in range(inner):
                 fn()
             out.append((time.perf_counter() - t0) / inner)
-    return statistics.median(times[0]), statistics.median(times[1])
+    return (statistics.median(times[0]), statistics.median(times[1]), min(times[0]), min(times[1]))
 
 
 def run(repeats, size):
@@ -56,22 +57,26 @@ def run(repeats, size):
     ]
     results = []
     for what, engine, bare, inner in rows:
-        reps = repeats if inner == 1 else max(repeats, 7)
-        te, tn = median_times(engine, bare, reps, inner)
-        results.append((what, te, tn, inner))
+        reps = repeats
+        te, tn, be, bn = median_times(engine, bare, reps, inner)
+        results.append((what, te, tn, be, bn))
         print(f"  {what}: {te * 1e3:.3f} ms vs {tn * 1e3:.3f} ms", file=sys.stderr)
     return results
 
 
+def _fmt(seconds):
+    return f"{seconds * 1e6:.1f} us" if abs(seconds) < 1e-3 else f"{seconds * 1e3:.2f} ms"
+
+
 def table(results, repeats):
-    lines = ["| operation | pybridge | NumPy | ratio | overhead per call |",
-             "| --- | --- | --- | --- | --- |"]
-    for what, te, tn, inner in results:
-        def fmt(s):
-            return f"{s * 1e6:.1f} us" if s < 1e-3 else f"{s * 1e3:.2f} ms"
-        lines.append(f"| {what} | {fmt(te)} | {fmt(tn)} | {te / tn:.2f} | {fmt(te - tn)} |")
-    head = (f"Medians of {repeats}+ runs (tiny-array rows: per call, 2000 calls per run); "
-            f"NumPy {np.__version__}, Python {platform.python_version()}, {platform.machine()}.")
+    lines = ["| operation | pybridge | NumPy | ratio | ratio of best runs | overhead per call |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for what, te, tn, be, bn in results:
+        lines.append(f"| {what} | {_fmt(te)} | {_fmt(tn)} | {te / tn:.2f} | {be / bn:.2f} | {_fmt(te - tn)} |")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    head = (f"Medians of {repeats} runs, engine and NumPy alternating (tiny-array rows: time per "
+            f"call, 2000 calls per run); NumPy {np.__version__}, Python {platform.python_version()}, "
+            f"{os.cpu_count()} CPUs, load average {load:.1f} when done.")
     return head + "\n\n" + "\n".join(lines) + "\n"
 
 
