@@ -57,7 +57,9 @@ class Conv2DCPU(chainer.function_node.FunctionNode):
             y += b[:, None]
         self.cols = cols
         self.retain_inputs((0, 1))
-        return np.ascontiguousarray(y.reshape(f, n, oh, ow).transpose(1, 0, 2, 3)),
+        # an (N, F, oh, ow) view of the (F, N, oh, ow) product: no copy; the next layers
+        # read it through strides, and this op's backward gets its gradient back in (F, N...)
+        return y.reshape(f, n, oh, ow).transpose(1, 0, 2, 3),
 
     def backward(self, indexes, grad_outputs):
         x, w = self.get_retained_inputs()
