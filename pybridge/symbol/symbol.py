@@ -46,7 +46,7 @@ class Symbol:
         return (self[i] for i in range(len(self)))
 
     def __bool__(self):
-        raise NotImplementedError("The truth value of a Symbol is not defined")
+        raise MXNetError("Symbol.__bool__: the truth value of a Symbol is not defined")
 
     @property
     def name(self):
@@ -227,10 +227,10 @@ class Symbol:
     def __le__(self, o): return self._arith(o, "_lesser_equal", "_lesser_equal", "_lesser_equal_scalar", "_lesser_equal_scalar")
     __hash__ = object.__hash__
 
-    def __iadd__(self, o): raise NotImplementedError("Symbol does not support in-place '+='")
-    def __isub__(self, o): raise NotImplementedError("Symbol does not support in-place '-='")
-    def __imul__(self, o): raise NotImplementedError("Symbol does not support in-place '*='")
-    def __itruediv__(self, o): raise NotImplementedError("Symbol does not support in-place '/='")
+    def __iadd__(self, o): raise MXNetError("Symbol does not support in-place '+='")
+    def __isub__(self, o): raise MXNetError("Symbol does not support in-place '-='")
+    def __imul__(self, o): raise MXNetError("Symbol does not support in-place '*='")
+    def __itruediv__(self, o): raise MXNetError("Symbol does not support in-place '/='")
 
     # Fluent methods: sym.reshape(...), sym.flatten(), ... for operators taking 'data'.
     def __getattr__(self, name):
