@@ -71,12 +71,14 @@ class Conv2DCPU(chainer.function_node.FunctionNode):
         if 0 in indexes:
             gcols = (w.array.reshape(f, -1).T @ gy2).reshape(c, kh, kw, n, oh, ow)
             (sh, sw), (ph, pw), (dh, dw) = self.stride, self.pad, self.dilate
-            gx = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), dtype=gy.dtype)
+            # col2im in (C, N, H, W) order: each tap adds a contiguous block; one transposed
+            # view at the end
+            gx = np.zeros((c, n, h + 2 * ph, wd + 2 * pw), dtype=gy.dtype)
             for i in range(kh):
                 for j in range(kw):
                     gx[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh,
-                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += gcols[:, i, j].transpose(1, 0, 2, 3)
-            out.append(chainer.Variable(gx[:, :, ph:ph + h, pw:pw + wd]))
+                       j * dw:j * dw + sw * (ow - 1) + 1:sw] += gcols[:, i, j]
+            out.append(chainer.Variable(gx[:, :, ph:ph + h, pw:pw + wd].transpose(1, 0, 2, 3)))
         if 1 in indexes:
             out.append(chainer.Variable((gy2 @ self.cols.T).reshape(w.shape).astype(gy.dtype, copy=False)))
         if 2 in indexes:
