@@ -258,6 +258,9 @@ def test_pooling_errors():
         mx.nd.Pooling(x, kernel=(7, 7))
     with pytest.raises(MXNetError, match="Pooling.*'p_value'"):
         mx.nd.Pooling(x, kernel=(2, 2), pool_type="lp")
+    op = get_op("Pooling")
+    with pytest.raises(MXNetError, match="Pooling.*'p_value'"):
+        op.infer_shape(op.parse_attrs({"kernel": (2, 2), "pool_type": "lp"}), [(1, 2, 5, 5)])
 
 
 # ---------------------------------------------------------------- activations

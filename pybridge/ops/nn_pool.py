@@ -40,6 +40,9 @@ def _geometry(attrs, spatial_shape):
             raise MXNetError(f"Pooling: 'stride' must be positive, got {fmt(stride)}")
         if any(p < 0 for p in pad):
             raise MXNetError(f"Pooling: 'pad' must be non-negative, got {fmt(pad)}")
+    if attrs.pool_type == "lp" and (attrs.p_value is None or attrs.p_value < 1):
+        raise MXNetError(f"Pooling: 'p_value' (a positive integer) is required for pool_type "
+                         f"'lp', got {attrs.p_value}")
     conv = attrs.pooling_convention
     if conv == "same" and not attrs.global_pool:
         if nd != 1:
@@ -97,7 +100,7 @@ def _pool2d(call, x, kernel, stride, pad, outs):
             return red(x, axis=(2, 3), keepdims=True)
         return getattr(x, {"avg": "mean"}.get(kind, kind))(axis=(2, 3), keepdims=True)
     conv = a.pooling_convention
-    if kind == "max" and xp is np and dt().dtype.kind == "f":
+    if kind == "max" and xp is np and np.dtype(dt).kind == "f":
         node = MaxPool2DCPU(kernel, stride, pad, outs)
         return node.apply((x,))[0] if is_variable(x) else node.forward((x,))[0]
     if kind == "max" and conv == "valid" and all(p < k for p, k in zip(pad, kernel)):
@@ -124,8 +127,6 @@ def _pool2d(call, x, kernel, stride, pad, outs):
         return F.max(cols, axis=2)
     if kind == "lp":
         pv = a.p_value
-        if pv is None:
-            raise MXNetError("Pooling: 'p_value' is required for pool_type 'lp'")
         if pv == 1:
             return F.sum(cols, axis=2)
         if pv == 2:
