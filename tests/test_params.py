@@ -120,3 +120,14 @@ def test_parse_attrs_from_json_strings():
     op = get_op("slice")
     attrs = op.parse_attrs({"begin": "(None, 1)", "end": "(2, None)", "step": "()"})
     assert attrs.begin == (None, 1) and attrs.end == (2, None) and attrs.step == ()
+
+
+def test_parsed_parameters_are_cached_by_value_and_type():
+    a = nd()
+    assert mx.nd.expand_dims(a, axis=1).shape == (2, 1, 3, 4)
+    with pytest.raises(mx.MXNetError, match="expand_dims: invalid value for parameter 'axis'"):
+        mx.nd.expand_dims(a, axis=True)          # equal to 1, but a boolean: still rejected
+    assert mx.nd.sum(a, axis=[0, 1]).shape == (4,)   # unhashable value: parsed, not cached
+    assert mx.nd.sum(a, axis=[0, 1]).shape == (4,)
+    for i in range(100):                          # more distinct calls than the cache holds
+        assert mx.nd.slice_axis(a, axis=2, begin=0, end=1 + i % 4).shape == (2, 3, 1 + i % 4)

@@ -39,8 +39,27 @@ def _default_attrs(op):
     return op.parse_attrs({})
 
 
+_CACHE_SIZE = 64
+
+
+def _parse_cached(op, params, cache):
+    """op.parse_attrs(params), remembered per op: loops call an op with the same parameters."""
+    try:
+        key = tuple(sorted((k, v.__class__, v) for k, v in params.items()))
+        attrs = cache.get(key)
+    except TypeError:           # an unhashable value (a list): parse every time
+        return op.parse_attrs(params)
+    if attrs is None:
+        attrs = op.parse_attrs(params)
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[key] = attrs
+    return attrs
+
+
 def make_function(op):
-    fast = []   # [attrs] once known: calls with only the input arrays skip argument parsing
+    fast = []     # [attrs of a call without parameters, or None]
+    cache = {}    # parsed attributes by parameters
 
     def func(*args, out=None, name=None, **kwargs):
         if not fast:
@@ -49,9 +68,9 @@ def make_function(op):
                 and all(a.__class__ is NDArray for a in args):
             return run_op(op, fast[0], args)
         arrays, named, params = _split_arguments(op, args, kwargs)
-        attrs = op.parse_attrs(params)
-        slots = op.input_names(attrs) + op.aux_names(attrs)
+        attrs = _parse_cached(op, params, cache)
         if named:
+            slots = op.input_names(attrs) + op.aux_names(attrs)
             filled = dict(zip(slots, arrays))
             for key, value in named.items():
                 key = key.replace(".", "_")
@@ -59,12 +78,13 @@ def make_function(op):
                     raise MXNetError(f"{op.name}: unknown input '{key}'; expected one of {', '.join(slots)}")
                 filled[key] = value
             arrays = [filled[s] for s in slots if s in filled]
-        n_in = len(op.input_names(attrs))
-        if len(arrays) < n_in and op.inputs:
-            missing = [s for s in slots[len(arrays):n_in]]
-            raise MXNetError(f"{op.name}: missing input(s) {', '.join(missing)}")
-        if len(arrays) > len(slots):
-            raise MXNetError(f"{op.name}: expected {len(slots)} input array(s), got {len(arrays)}")
+        inputs = op.input_names(attrs)
+        if len(arrays) < len(inputs):
+            raise MXNetError(f"{op.name}: missing input(s) {', '.join(inputs[len(arrays):])}")
+        if len(arrays) > len(inputs):
+            n_slots = len(inputs) + len(op.aux_names(attrs))
+            if len(arrays) > n_slots:
+                raise MXNetError(f"{op.name}: expected {n_slots} input array(s), got {len(arrays)}")
         return run_op(op, attrs, arrays, out)
     func.__name__ = op.name
     func.__doc__ = op.doc

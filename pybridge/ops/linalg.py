@@ -61,7 +61,11 @@ def _infer_dot(attrs, in_shapes):
 def dot(call, lhs, rhs):
     """Dot product: contracts the last axis of lhs with the first axis of rhs."""
     a = call.attrs
-    a2, b2, out = _dot_plan(a, raw(lhs).shape, raw(rhs).shape)
+    ls, rs = raw(lhs).shape, raw(rhs).shape
+    if len(ls) == 2 and len(rs) == 2 and \
+            ls[0 if a.transpose_a else 1] == rs[1 if a.transpose_b else 0]:   # plain matrices
+        return keep_dtype(call.F.matmul(lhs, rhs, transa=a.transpose_a, transb=a.transpose_b), lhs)
+    a2, b2, out = _dot_plan(a, ls, rs)
     F = call.F
     x = lhs if raw(lhs).shape == a2 else F.reshape(lhs, a2)
     y = rhs if raw(rhs).shape == b2 else F.reshape(rhs, b2)
