@@ -562,3 +562,53 @@ def test_pooling_full_windows_entirely_in_padding():
                             pooling_convention="full", count_include_pad=cip).asnumpy()
         assert got.shape == (2, 3, 4, 5) and np.all(np.isfinite(got))
         close(got, want)
+
+
+class _NotNumpy:
+    """NumPy under another name: makes the operators take the paths they use on a GPU
+    (Chainer's functions instead of the NumPy fast paths), so those are tested here too."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+
+def _graph_generic(op_name, inputs, **kw):
+    op = get_op(op_name)
+    vs = [chainer.Variable(np.asarray(x)) for x in inputs]
+    out = op.compute(OpCall(F, _NotNumpy(), op.parse_attrs(kw), True, []), *vs)
+    out.grad = np.ones(out.shape, out.dtype)
+    out.backward()
+    return out.array, [v.grad for v in vs]
+
+
+@pytest.mark.parametrize("kw", [
+    dict(kernel=(2, 2), stride=(2, 2)),
+    dict(kernel=(3, 3), stride=(2, 2), pad=(1, 1), pooling_convention="full"),
+    dict(kernel=(1, 3), stride=(3, 2), pooling_convention="full"),
+])
+def test_pooling_generic_path_matches_fast_path(kw):
+    x = np.random.permutation(2 * 3 * 9 * 10).reshape(2, 3, 9, 10).astype(np.float32)
+    op = get_op("Pooling")
+    v = chainer.Variable(x.copy())
+    y = op.compute(OpCall(F, np, op.parse_attrs(dict(kw, pool_type="max")), True, []), v)
+    y.grad = np.ones(y.shape, y.dtype)
+    y.backward()
+    got, (ggot,) = _graph_generic("Pooling", [x], pool_type="max", **kw)
+    close(got, y.array)
+    close(ggot, v.grad)
+    close(got, ref.pool(x.astype(np.float64), kw["kernel"], kw["stride"], kw.get("pad", (0, 0)),
+                        "max", kw.get("pooling_convention", "valid")))
+
+
+def test_convolution_generic_path_matches_fast_path():
+    x, w, b = rand(2, 3, 7, 6), rand(4, 3, 3, 2), rand(4)
+    kw = dict(kernel=(3, 2), stride=(2, 1), pad=(1, 1), dilate=(1, 2), num_filter=4)
+    got, grads = _graph_generic("Convolution", [x, w, b], **kw)
+    close(got, ref.conv(x.astype(np.float64), w, b, (2, 1), (1, 1), (1, 2)), 1e-4, 1e-4)
+    op = get_op("Convolution")
+    vs = [chainer.Variable(a.copy()) for a in (x, w, b)]
+    y = op.compute(OpCall(F, np, op.parse_attrs(kw), True, []), *vs)
+    y.grad = np.ones(y.shape, y.dtype)
+    y.backward()
+    for g, v in zip(grads, vs):
+        close(g, v.grad, 1e-4, 1e-4)
