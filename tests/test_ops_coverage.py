@@ -49,3 +49,38 @@ def test_excluded_families_name_existing_test_files():
     needed = {_family_test(op) for op in all_ops().values()} - {None}
     absent = sorted(f for f in needed if not (here / f).exists())
     assert not absent, f"operator families excluded here have no test file: {absent}"
+
+
+def _all_cases():
+    for name in CASE_MODULES:
+        yield from getattr(importlib.import_module(name), "CASES", [])
+
+
+def test_shape_and_type_inference_agree_with_computation():
+    """For every NumPy case: infer_shape/infer_type (used by symbols) predict what the
+    imperative call produces."""
+    import numpy as np
+    import pybridge as mx
+    from pybridge.registry import get_op
+    problems = []
+    for case, dt in ((c, dt) for c in _all_cases() for dt in c.dtypes):
+        rng = np.random.default_rng(0)
+        arrays = [make(rng, dt) for make in case.inputs]
+        op = get_op(case.op)
+        params = dict(case.params)
+        if op.num_args_key:
+            params[op.num_args_key] = len(arrays)
+        attrs = op.parse_attrs({k: (np.dtype(v).name if k == "dtype" and not isinstance(v, str) else v)
+                                for k, v in params.items()})
+        got = getattr(mx.nd, case.op)(*[mx.nd.array(a, dtype=a.dtype) for a in arrays], **case.params)
+        got = got if isinstance(got, list) else [got]
+        _, shapes, _ = op.infer_shape(attrs, [a.shape for a in arrays])
+        if [tuple(s) for s in shapes] != [g.shape for g in got]:
+            problems.append(f"{case} [{dt}]: infer_shape {shapes} vs {[g.shape for g in got]}")
+        _, types, _ = op.infer_type(attrs, [a.dtype.name for a in arrays])
+        if [np.dtype(t).name for t in types] != [np.dtype(g.dtype).name for g in got]:
+            problems.append(f"{case} [{dt}]: infer_type {types} vs {[g.dtype for g in got]}")
+        partial = op.infer_shape(attrs, [None] * len(arrays))[1]
+        if len(partial) != len(got):
+            problems.append(f"{case}: {len(partial)} outputs inferred without shapes, {len(got)} computed")
+    assert not problems, "\n".join(problems)
