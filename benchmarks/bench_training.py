@@ -6,7 +6,8 @@ The deck's "MLP on MNIST": 784 -> FullyConnected 256 -> tanh -> FullyConnected 1
 SoftmaxOutput, SGD learning rate 0.01, batch 128, accuracy metric, on synthetic
 MNIST-shaped data (60000 x 784 in [0, 1), labels 0..9) shuffled every epoch; with
 ``--eval`` also a 10000-example validation pass per epoch, as the deck does.  Prints seconds
-per epoch and where a batch's time goes (forward, backward, update, metric).
+per epoch, the same epoch written directly in NumPy (the machine's floor, measured in the same
+conditions) and where a batch's time goes (forward, backward, update, metric).
 MXNet 1.9.1 on this machine: 1.5-1.8 s/epoch for this network (DESIGN.md).
 """
 import argparse
@@ -59,6 +60,33 @@ def breakdown(x, y, batches=100):
     return {k: 1000 * v / batches for k, v in spent.items()}
 
 
+def numpy_epoch(x, y, lr=0.01, bs=128, seed=0):
+    """The same epoch written directly in NumPy (the floor for this machine's BLAS)."""
+    rng = np.random.RandomState(seed)
+    w1 = rng.uniform(-0.07, 0.07, (256, 784)).astype(np.float32)
+    b1 = np.zeros(256, np.float32)
+    w2 = rng.uniform(-0.07, 0.07, (10, 256)).astype(np.float32)
+    b2 = np.zeros(10, np.float32)
+    eye = np.eye(10, dtype=np.float32)
+    order = rng.permutation(len(x))
+    tic = time.perf_counter()
+    for start in range(0, len(x) - bs + 1, bs):
+        idx = order[start:start + bs]
+        xb, yb = x[idx], y[idx].astype(int)
+        h = np.tanh(xb @ w1.T + b1)
+        z = h @ w2.T + b2
+        e = np.exp(z - z.max(1, keepdims=True))
+        p = e / e.sum(1, keepdims=True)
+        dz = (p - eye[yb]) / bs
+        dh = (dz @ w2) * (1 - h * h)
+        w2 -= lr * (dz.T @ h)
+        b2 -= lr * dz.sum(0)
+        w1 -= lr * (dh.T @ xb)
+        b1 -= lr * dh.sum(0)
+        _ = (p.argmax(1) == yb).mean()
+    return time.perf_counter() - tic
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=2)
@@ -84,6 +112,8 @@ def main():
     print(f"api={args.api} epochs={args.epochs} eval={args.eval}")
     print("seconds per epoch (training only):", " ".join(f"{t:.3f}" for t in times))
     print(f"best {min(times):.3f} s/epoch = {60000 / min(times):.0f} samples/s")
+    floor = numpy_epoch(x, y)
+    print(f"same epoch in plain NumPy: {floor:.3f} s (engine/NumPy = {min(times) / floor:.2f})")
     per_batch = breakdown(x, y)
     total = sum(per_batch.values())
     print(f"per batch {total:.2f} ms: " + ", ".join(f"{k} {v:.2f}" for k, v in per_batch.items()))

@@ -242,13 +242,15 @@ class Module(BaseModule):
         self._grad_req = grad_req
         self._data_shapes = parse_data_desc("Module.bind", self._data_names, data_shapes, "data")
         label_names = self._label_names
-        if label_shapes is not None:
-            self._label_shapes = parse_data_desc("Module.bind", label_names,
-                                                 [d for d in label_shapes
-                                                  if _name(d) in label_names] or None
-                                                 if label_names else None, "label")
-        else:
-            self._label_shapes = None
+        self._label_shapes = None
+        if label_shapes is not None and label_names:
+            given = [d for d in label_shapes if _name(d) in label_names]
+            if len(given) != len(list(label_shapes)):
+                warnings.warn(f"Module.bind: label names {[_name(d) for d in label_shapes]} do "
+                              f"not match the module's label names {label_names}; "
+                              f"the unmatched ones are not bound", stacklevel=2)
+            self._label_shapes = parse_data_desc("Module.bind", label_names, given or None,
+                                                 "label")
         self._exec = self._simple_bind()
         if self.params_initialized:
             self._copy_params_to_exec()
