@@ -4,9 +4,10 @@
 # column 1, then the 784 pixel values 0..255 in the image's row-major order, as the deck
 # expects (`dat[ind,-1]`, `train_mnist[,1]`, `t(x)`, `x/255`, `as.numeric(dat[ind,-1])`).
 # A plain matrix, not a data.frame: `as.numeric(dat[ind,-1])` fails on a data.frame row.
-# Double, not integer: R numerics are what the deck's original data held and what every
-# mx.* function receives in the real package; an integer matrix would halve the memory
-# (~190 MB instead of ~380 MB for 60000 x 785) but could reach the bridge as int32.
+# Double, not integer: the deck passes the unscaled matrix straight to mx.io.arrayiter in
+# its MLP chunks, and a double matrix reaches the bridge as plain numbers on every path,
+# while an integer one might arrive as int32.  The cost is memory: ~380 MB instead of
+# ~190 MB for 60000 x 785 (the files themselves are gzip-compressed, 25 MB and 62 MB).
 # The file is written to a temporary name in the same folder, then renamed.
 
 read_idx <- function(path, want_ndim) {
