@@ -67,6 +67,7 @@ class SoftmaxOutputNode(chainer.function_node.FunctionNode):
         view = self._layout(out.shape)
         prob = out.reshape(view)
         lab = label.reshape(-1)
+        # labels are compared as integers (MXNet casts them), as is ignore_label
         if a.multi_output:   # (n, k, rest): one label per (n, rest)
             n, k, rest = view
             lab = lab.reshape(n, rest)
@@ -74,7 +75,7 @@ class SoftmaxOutputNode(chainer.function_node.FunctionNode):
             onehot = (xp.arange(k).reshape(1, k, 1) == idx[:, None, :]).astype(dt)
             grad = prob - onehot
             if a.use_ignore:
-                grad *= (lab != dt(a.ignore_label))[:, None, :].astype(dt)
+                grad *= (idx != int(a.ignore_label))[:, None, :].astype(dt)
             if a.normalization == "valid":
                 scale = a.grad_scale / _valid_count(xp, lab, a.ignore_label)
             elif a.normalization == "batch":
@@ -96,7 +97,7 @@ class SoftmaxOutputNode(chainer.function_node.FunctionNode):
                 off = dt(a.smooth_alpha / (k - 1)) if k > 1 else dt(0)
                 grad = prob - xp.where(hit, dt(1 - a.smooth_alpha), off)
             if a.use_ignore:
-                grad *= (lab != dt(a.ignore_label))[:, None].astype(dt)
+                grad *= (idx != int(a.ignore_label))[:, None].astype(dt)
             if a.normalization == "valid":
                 scale = a.grad_scale / _valid_count(xp, all_labels, a.ignore_label)
             elif a.normalization == "batch":
