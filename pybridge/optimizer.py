@@ -12,7 +12,8 @@ kernels use (``src/operator/optimizer_op-inl.h``):
 * Adam:      ``g' = clip(rescale*g + wd*w)``; moments; ``w -= lr_t*mean/(sqrt(var)+eps)``
              with ``lr_t = lr*sqrt(1-beta2**t)/(1-beta1**t)`` (bias correction in the rate)
 * RMSProp:   Tieleman & Hinton, or Graves' centered version (``centered=True``)
-* AdaGrad, AdaDelta: as MXNet's Python implementations.
+* AdaGrad, AdaDelta, Adamax, Nadam: as MXNet's Python implementations; Signum, Ftrl as
+  ``signum_update`` / ``signsgd_update`` / ``ftrl_update``.
 
 ``clip(x)`` is applied only when ``clip_gradient`` is set (not None and not 0), as MXNet.
 The learning rate and weight decay of a weight come from ``lr``/``lr_scheduler`` times
@@ -27,8 +28,8 @@ import numpy as np
 from .base import MXNetError
 from .ndarray.ndarray import NDArray
 
-__all__ = ["Optimizer", "SGD", "NAG", "Adam", "AdaGrad", "RMSProp", "AdaDelta", "Updater",
-           "create", "get_updater", "register"]
+__all__ = ["Optimizer", "SGD", "NAG", "Adam", "AdaGrad", "RMSProp", "AdaDelta", "Signum",
+           "Ftrl", "Adamax", "Nadam", "Updater", "create", "get_updater", "register"]
 
 
 def _zeros_like(weight, dtype=None):
@@ -463,6 +464,138 @@ class AdaDelta(Optimizer):
         acc_delta *= rho
         acc_delta += (one - rho) * delta * delta
         w -= delta + wd_ * w
+
+
+@register
+class Signum(Optimizer):
+    """signSGD / Signum: step by the sign of the (momentum-averaged) gradient."""
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, wd_lh=0.0, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.momentum = momentum
+        self.wd_lh = wd_lh
+
+    def create_state(self, index, weight):
+        return _zeros_like(weight) if self.momentum != 0.0 else None
+
+    def update(self, index, weight, grad, state):
+        _check_nd("Signum.update", weight=weight, grad=grad)
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        w, xp = weight._data, weight._ctx.xp
+        lr_, wd_, rs, mo, lh = _scalars(w.dtype, lr, wd, self.rescale_grad, self.momentum,
+                                        self.wd_lh or 0.0)
+        one = w.dtype.type(1)
+        if state is None or self.momentum <= 0:        # signsgd_update (no clipping)
+            w *= one - lr_ * wd_
+            w -= lr_ * xp.sign(grad._data)
+            return
+        clip = None if self._clip is None else w.dtype.type(self._clip)
+        mom = state._data
+        mom *= mo
+        mom -= (one - mo) * wd_ * w
+        mom -= (one - mo) * _rescaled(grad._data, rs, clip, xp)
+        w *= one - lr_ * lh
+        w += lr_ * xp.sign(mom)
+
+
+@register
+class Ftrl(Optimizer):
+    """FTRL-Proximal (McMahan et al. 2013), MXNet's ``ftrl_update``."""
+
+    def __init__(self, lamda1=0.01, learning_rate=0.1, beta=1, **kwargs):
+        super().__init__(**kwargs)
+        self.lamda1 = lamda1
+        self.beta = beta
+        self.lr = learning_rate
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))        # z, n
+
+    def update(self, index, weight, grad, state):
+        _check_nd("Ftrl.update", weight=weight, grad=grad)
+        self._update_count(index)
+        wd, lr = self._get_wd(index), self._get_lr(index)
+        w, xp = weight._data, weight._ctx.xp
+        lr_, wd_, rs, beta, l1 = _scalars(w.dtype, lr, wd, self.rescale_grad, self.beta,
+                                          self.lamda1)
+        clip = None if self._clip is None else w.dtype.type(self._clip)
+        g = _rescaled(grad._data, rs, clip, xp)
+        z, n = state[0]._data, state[1]._data
+        z += g - (xp.sqrt(n + g * g) - xp.sqrt(n)) * w / lr_
+        n += g * g
+        w[...] = (xp.sign(z) * l1 - z) / ((beta + xp.sqrt(n)) / lr_ + wd_) * (xp.abs(z) > l1)
+
+
+@register
+class Adamax(Optimizer):
+    """AdaMax (the infinity-norm Adam), MXNet's Python formulation."""
+
+    def __init__(self, learning_rate=0.002, beta1=0.9, beta2=0.999, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2 = beta1, beta2
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def update(self, index, weight, grad, state):
+        _check_nd("Adamax.update", weight=weight, grad=grad)
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        t = self._index_update_count[index]
+        lr /= (1. - self.beta1 ** t)
+        w, xp = weight._data, weight._ctx.xp
+        lr_, wd_, rs, b1, b2 = _scalars(w.dtype, lr, wd, self.rescale_grad, self.beta1, self.beta2)
+        g = grad._data * rs + wd_ * w
+        if self.clip_gradient is not None:
+            c = w.dtype.type(self.clip_gradient)
+            xp.clip(g, -c, c, out=g)
+        m, u = state[0]._data, state[1]._data
+        m *= b1
+        m += (w.dtype.type(1) - b1) * g
+        u[...] = xp.maximum(b2 * u, xp.abs(g))
+        w -= lr_ * m / u
+
+
+@register
+class Nadam(Optimizer):
+    """Nesterov Adam (Dozat 2016) with MXNet's momentum schedule."""
+
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                 schedule_decay=0.004, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+        self.schedule_decay = schedule_decay
+        self.m_schedule = 1.
+
+    def create_state(self, index, weight):
+        return (_zeros_like(weight), _zeros_like(weight))
+
+    def update(self, index, weight, grad, state):
+        _check_nd("Nadam.update", weight=weight, grad=grad)
+        self._update_count(index)
+        lr, wd = self._get_lr(index), self._get_wd(index)
+        t = self._index_update_count[index]
+        w, xp = weight._data, weight._ctx.xp
+        f = w.dtype.type
+        g = grad._data * f(self.rescale_grad) + f(wd) * w
+        if self.clip_gradient is not None:
+            c = f(self.clip_gradient)
+            xp.clip(g, -c, c, out=g)
+        mom_t = self.beta1 * (1. - 0.5 * pow(0.96, t * self.schedule_decay))
+        mom_t1 = self.beta1 * (1. - 0.5 * pow(0.96, (t + 1) * self.schedule_decay))
+        self.m_schedule = self.m_schedule * mom_t
+        m_schedule_next = self.m_schedule * mom_t1
+        m, v = state[0]._data, state[1]._data
+        m *= f(self.beta1)
+        m += f(1. - self.beta1) * g
+        v *= f(self.beta2)
+        v += f(1. - self.beta2) * g * g
+        g_prime = g / f(1. - self.m_schedule)
+        m_prime = m / f(1. - m_schedule_next)
+        v_prime = v / f(1. - pow(self.beta2, t))
+        m_bar = f(1. - mom_t) * g_prime + f(mom_t1) * m_prime
+        w -= f(lr) * m_bar / (xp.sqrt(v_prime) + f(self.epsilon))
 
 
 # MXNet's short aliases

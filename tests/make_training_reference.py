@@ -29,6 +29,12 @@ OPTIMIZERS = {
                                          clip_weights=0.9)),
     "adagrad": ("adagrad", dict(learning_rate=0.1, wd=0.01, clip_gradient=0.5)),
     "adadelta": ("adadelta", dict(wd=0.01, rescale_grad=0.5)),
+    "signum": ("signum", dict(learning_rate=0.01, momentum=0.9, wd=0.01, wd_lh=0.05,
+                              clip_gradient=0.5)),
+    "signsgd": ("signum", dict(learning_rate=0.01, momentum=0.0, wd=0.01)),
+    "ftrl": ("ftrl", dict(lamda1=0.01, learning_rate=0.1, beta=1, wd=0.01, clip_gradient=2.0)),
+    "adamax": ("adamax", dict(wd=0.01, clip_gradient=1.0)),
+    "nadam": ("nadam", dict(learning_rate=0.01, wd=0.01, rescale_grad=0.5)),
 }
 
 
