@@ -96,9 +96,56 @@ def schedulers():
     return out
 
 
+def module_fit_run(out_prefix):
+    """Module.fit for 3 epochs (SGD + momentum, padded last batch, acc + ce, validation):
+    initial params, data, per-epoch metric values and final params."""
+    rng = np.random.RandomState(3)
+    x = rng.randn(100, 20).astype(np.float32)
+    y = rng.randint(0, 4, 100).astype(np.float32)
+    xv = rng.randn(40, 20).astype(np.float32)
+    yv = rng.randint(0, 4, 40).astype(np.float32)
+    data = mx.sym.Variable("data")
+    net = mx.sym.FullyConnected(data, num_hidden=16, name="fc1")
+    net = mx.sym.Activation(net, act_type="tanh", name="tanh1")
+    net = mx.sym.FullyConnected(net, num_hidden=4, name="fc2")
+    net = mx.sym.SoftmaxOutput(net, name="softmax")
+    mod = mx.mod.Module(net)
+    train = mx.io.NDArrayIter(x, y, batch_size=32)               # 4 batches, last padded by 28
+    val = mx.io.NDArrayIter(xv, yv, batch_size=32)
+    mod.bind(train.provide_data, train.provide_label)
+    mod.init_params(mx.init.Xavier(magnitude=2.0))
+    init_args, _ = mod.get_params()
+    init_args = {k: v.copy() for k, v in init_args.items()}
+    history = {"train": [], "validation": []}
+
+    def epoch_end(epoch, sym, arg, aux):
+        history["train"].append(train_metric.get_global_name_value())
+
+    train_metric = mx.metric.create(["acc", "ce"])
+    optimizer_params = {"learning_rate": 0.1, "momentum": 0.9, "wd": 0.001}
+    mod.fit(train, eval_data=val, eval_metric=train_metric, num_epoch=3,
+            optimizer="sgd", optimizer_params=optimizer_params, epoch_end_callback=epoch_end,
+            eval_end_callback=lambda p: history["validation"].append(
+                p.eval_metric.get_name_value()))
+    final_args, _ = mod.get_params()
+    arrays = {"data": mx.nd.array(x), "label": mx.nd.array(y), "val_data": mx.nd.array(xv),
+              "val_label": mx.nd.array(yv)}
+    arrays.update({"init:" + k: v for k, v in init_args.items()})
+    arrays.update({"final:" + k: v for k, v in final_args.items()})
+    mx.nd.save(out_prefix + ".nd", arrays)
+    meta = {"written_by": "MXNet " + mx.__version__ + " (tests/make_training_reference.py)",
+            "batch_size": 32, "num_epoch": 3, "optimizer": "sgd",
+            "optimizer_params": optimizer_params, "eval_metric": ["acc", "ce"],
+            "history": history, "symbol": json.loads(net.tojson())}
+    with open(out_prefix + ".json", "w") as f:
+        json.dump(meta, f, indent=1)
+    print("wrote", out_prefix + ".{nd,json}")
+
+
 if __name__ == "__main__":
     doc = {"written_by": "MXNet " + mx.__version__ + " (tests/make_training_reference.py)",
            "optimizers": optimizers(), "metrics": metrics(), "schedulers": schedulers()}
     with open(OUT, "w") as f:
         json.dump(doc, f, indent=1)
     print("wrote", OUT)
+    module_fit_run(os.path.join(os.path.dirname(OUT), "train-module-fit"))

@@ -63,3 +63,24 @@ def test_module_reproduces_mxnet_training(fixtures_dir, name, api):
         assert rel < 1e-4, f"{name} {key}: relative error {rel:.2e}"
     for key, want in _group(arrays, "final_aux:").items():
         np.testing.assert_allclose(aux[key].asnumpy(), want.asnumpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_module_fit_epochs_match_mxnet(fixtures_dir):
+    """Module.fit over 3 epochs (padded last batch, acc + ce, validation) as MXNet 1.9.1."""
+    meta, arrays = _load(fixtures_dir, "train-module-fit")
+    sym = mx.sym.load_json(json.dumps(meta["symbol"]))
+    bs = meta["batch_size"]
+    train = mx.io.NDArrayIter(arrays["data"], arrays["label"], batch_size=bs)
+    val = mx.io.NDArrayIter(arrays["val_data"], arrays["val_label"], batch_size=bs)
+    mod = mx.mod.Module(sym)
+    mod.fit(train, eval_data=val, eval_metric=meta["eval_metric"], num_epoch=meta["num_epoch"],
+            optimizer=meta["optimizer"], optimizer_params=meta["optimizer_params"],
+            arg_params=_group(arrays, "init:"))
+    for kind in ("train", "validation"):
+        for epoch, name_values in enumerate(meta["history"][kind]):
+            for name, value in name_values:
+                got = mod.history[kind][name][epoch]
+                assert got == pytest.approx(value, rel=1e-5), (kind, epoch, name)
+    arg, _ = mod.get_params()
+    for key, want in _group(arrays, "final:").items():
+        np.testing.assert_allclose(arg[key].asnumpy(), want.asnumpy(), rtol=1e-4, atol=1e-6)
