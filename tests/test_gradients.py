@@ -152,9 +152,14 @@ def test_lrn():
     dict(kernel=(1, 1), global_pool=True, pool_type="max"),
     dict(kernel=(3,), stride=(2,), pad=(1,), pool_type="avg"),
     dict(kernel=(3,), stride=(2,), pool_type="max", pooling_convention="same"),
+    dict(kernel=(2, 2, 3), stride=(1, 2, 2), pad=(1, 0, 1), pool_type="max"),
+    dict(kernel=(2, 2, 3), stride=(1, 2, 2), pad=(1, 0, 1), pool_type="avg",
+         count_include_pad=False),
 ])
 def test_pooling(kw):
-    shape = (2, 3, 7) if len(kw["kernel"]) == 1 and not kw.get("global_pool") else (2, 3, 5, 7)
+    shape = {1: (2, 3, 7), 2: (2, 3, 5, 7), 3: (1, 2, 3, 4, 5)}[len(kw["kernel"])]
+    if kw.get("global_pool"):
+        shape = (2, 3, 5, 7)
     # distinct values so that max pooling has a unique argmax under perturbation
     x = np.random.permutation(np.prod(shape)).reshape(shape) * 0.01 + r(*shape) * 1e-4
     if kw["pool_type"] == "lp":

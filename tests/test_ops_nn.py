@@ -612,3 +612,20 @@ def test_convolution_generic_path_matches_fast_path():
     y.backward()
     for g, v in zip(grads, vs):
         close(g, v.grad, 1e-4, 1e-4)
+
+
+@pytest.mark.parametrize("pool_type,cip", [("max", True), ("avg", True), ("avg", False),
+                                           ("sum", True)])
+def test_pooling_3d(pool_type, cip):
+    x = rand(2, 2, 5, 6, 7)
+    kernel, stride, pad = (2, 3, 2), (2, 1, 2), (1, 1, 0)
+    want = ref.pool(x.astype(np.float64), kernel, stride, pad, pool_type, "valid", cip)
+    got = mx.nd.Pooling(nd(x), kernel=kernel, stride=stride, pad=pad, pool_type=pool_type,
+                        count_include_pad=cip)
+    close(got.asnumpy(), want)
+    close(graph("Pooling", [x], kernel=kernel, stride=stride, pad=pad, pool_type=pool_type,
+                count_include_pad=cip)[0], want)
+    close(mx.nd.Pooling(nd(x), global_pool=True, pool_type="max").asnumpy(),
+          x.max(axis=(2, 3, 4), keepdims=True))
+    with pytest.raises(MXNetError, match="Pooling: 3-D pooling"):
+        mx.nd.Pooling(nd(x), kernel=kernel, pooling_convention="full")

@@ -1,4 +1,5 @@
-"""Pooling (max, avg, sum, lp; 1-D and 2-D; conventions valid, full, same) with MXNet's sizes.
+"""Pooling (max, avg, sum, lp; 1-D and 2-D; conventions valid, full, same) with MXNet's sizes;
+3-D pooling for the 'valid' convention and global pooling.
 
 MXNet's output size per spatial axis: valid ``floor((x + 2p - k) / s) + 1``, full
 ``ceil((x + 2p - k) / s) + 1``, same ``ceil(x / s)`` (1-D, no padding).  Windows that run past
@@ -23,13 +24,13 @@ def _geometry(attrs, spatial_shape):
     """kernel, stride, pad, output sizes for a channel-first input's spatial shape."""
     op = "Pooling"
     nd = len(spatial_shape)
-    if nd not in (1, 2):
-        raise MXNetError(f"Pooling: input data must be 3-D (batch, channel, x) or 4-D "
-                         f"(batch, channel, y, x), got {nd + 2}-D data")
+    if nd not in (1, 2, 3):
+        raise MXNetError(f"Pooling: input data must be 3-D (batch, channel, x), 4-D (batch, "
+                         f"channel, y, x) or 5-D (batch, channel, d, y, x), got {nd + 2}-D data")
     if attrs.global_pool:
         kernel, stride, pad = tuple(spatial_shape), (1,) * nd, (0,) * nd
     else:
-        check_kernel(op, attrs.kernel)
+        check_kernel(op, attrs.kernel, allowed=(1, 2, 3))
         kernel = attrs.kernel
         if len(kernel) != nd:
             raise MXNetError(f"Pooling: a {len(kernel)}-D kernel {fmt(kernel)} does not fit "
@@ -44,6 +45,9 @@ def _geometry(attrs, spatial_shape):
         raise MXNetError(f"Pooling: 'p_value' (a positive integer) is required for pool_type "
                          f"'lp', got {attrs.p_value}")
     conv = attrs.pooling_convention
+    if nd == 3 and not attrs.global_pool and (conv != "valid" or attrs.pool_type == "lp"):
+        raise MXNetError("Pooling: 3-D pooling supports pooling_convention 'valid' with "
+                         "pool_type max, avg or sum (or global_pool)")
     if conv == "same" and not attrs.global_pool:
         if nd != 1:
             raise MXNetError("Pooling: pooling_convention 'same' supports 1-D data (batch, "
@@ -73,7 +77,7 @@ def _pool_infer(attrs, shapes):
     last = check_layout("Pooling", attrs.layout, len(data))
     cf = channel_first_shape(data) if last else data
     if len(cf) < 3:
-        raise MXNetError(f"Pooling: input data must be 3-D or 4-D, got shape {fmt(data)}")
+        raise MXNetError(f"Pooling: input data must be 3-D, 4-D or 5-D, got shape {fmt(data)}")
     outs = _geometry(attrs, cf[2:])[3]
     out = cf[:2] + outs
     return shapes, [channel_last_shape(out) if last else out], []
@@ -147,8 +151,31 @@ def _pool2d(call, x, kernel, stride, pad, outs):
     return total * xp.broadcast_to(inv, total.shape)
 
 
+def _pool3d(call, x, kernel, stride, pad):
+    """5-D data: global pooling, or the 'valid' convention through Chainer's N-D pooling
+    (which then matches MXNet exactly: every window lies within the padded input)."""
+    a, F = call.attrs, call.F
+    kind = a.pool_type
+    if a.global_pool:
+        axes = (2, 3, 4)
+        if is_variable(x):
+            return {"max": F.max, "avg": F.mean, "sum": F.sum}[kind](x, axis=axes, keepdims=True)
+        return getattr(x, {"avg": "mean"}.get(kind, kind))(axis=axes, keepdims=True)
+    if any(p >= k for p, k in zip(pad, kernel)):
+        raise MXNetError(f"Pooling: 3-D pooling needs 'pad' smaller than 'kernel', got pad "
+                         f"{fmt(pad)} and kernel {fmt(kernel)}")
+    if kind == "max":
+        return F.max_pooling_nd(x, kernel, stride, pad, cover_all=False)
+    if kind == "avg" and a.count_include_pad is False:
+        return F.average_pooling_nd(x, kernel, stride, pad, pad_value=None)
+    y = F.average_pooling_nd(x, kernel, stride, pad, pad_value=0)
+    if kind == "sum":
+        y = y * float(kernel[0] * kernel[1] * kernel[2])
+    return y
+
+
 @register("Pooling", infer_shape=_pool_infer, params=[
-    Param("kernel", Kind.shape, (), doc="pooling window: (x,) or (y, x)"),
+    Param("kernel", Kind.shape, (), doc="pooling window: (x,), (y, x) or (d, y, x)"),
     Param("pool_type", Kind.str, "max", choices=_TYPES, doc="max, avg, sum or lp"),
     Param("global_pool", Kind.bool, False, doc="pool over the whole spatial extent"),
     Param("cudnn_off", Kind.bool, False, doc="accepted and ignored"),
@@ -163,15 +190,17 @@ def _pool2d(call, x, kernel, stride, pad, outs):
           doc="data layout; default NCW/NCHW"),
 ])
 def pooling(call, data):
-    """Spatial pooling of 3-D (N, C, W) or 4-D (N, C, H, W) data."""
+    """Spatial pooling of 3-D (N, C, W), 4-D (N, C, H, W) or 5-D (N, C, D, H, W) data."""
     F = call.F
     last = check_layout("Pooling", call.attrs.layout, data.ndim)
     x = to_channel_first(F, data) if last else data
-    if x.ndim not in (3, 4):
-        raise MXNetError(f"Pooling: input data must be 3-D (batch, channel, x) or 4-D "
-                         f"(batch, channel, y, x), got shape {fmt(data.shape)}")
+    if x.ndim not in (3, 4, 5):
+        raise MXNetError(f"Pooling: input data must be 3-D (batch, channel, x), 4-D (batch, "
+                         f"channel, y, x) or 5-D, got shape {fmt(data.shape)}")
     kernel, stride, pad, outs = _geometry(call.attrs, tuple(x.shape[2:]))
-    if x.ndim == 3:
+    if x.ndim == 5:
+        y = _pool3d(call, x, kernel, stride, pad)
+    elif x.ndim == 3:
         n, c, w = x.shape
         y = _pool2d(call, F.reshape(x, (n, c, 1, w)), (1,) + kernel, (1,) + stride, (0,) + pad,
                     (1,) + outs)
