@@ -197,54 +197,78 @@ def _output_key(node, index, internals):
         else f"{node['name']}_output"
 
 
+def _summary_params(node, prev_filters, out_shape):
+    """Parameter count of one layer as MXNet's summary counts it (from the input width)."""
+    op, attrs = node["op"], node.get("attrs", {})
+    if op == "Convolution":
+        count = prev_filters * int(attrs["num_filter"]) // int(attrs.get("num_group", "1"))
+        for k in _dims(attrs["kernel"]):
+            count *= int(k)
+        return count + (0 if attrs.get("no_bias") == "True" else int(attrs["num_filter"]))
+    if op == "FullyConnected":
+        bias = 0 if attrs.get("no_bias") == "True" else 1
+        return (prev_filters + bias) * int(attrs["num_hidden"])
+    if op == "BatchNorm":
+        return 2 * int(out_shape[0]) if out_shape else 0
+    if op == "Embedding":
+        return int(attrs["input_dim"]) * int(attrs["output_dim"])
+    return 0
+
+
 def print_summary(symbol, shape=None, line_length=120, positions=(.44, .64, .74, 1.)):
-    """Print a table of layers: name (type), output shape, parameter count, inputs."""
+    """Print a table of the layers: name (type), output shape, parameter count and previous
+    layers, with MXNet's layout and counting rules."""
     from .symbol import Symbol
     if not isinstance(symbol, Symbol):
         raise MXNetError("print_summary: symbol must be a Symbol")
-    internals = symbol.get_internals()
     shape_dict = {}
-    arg_shape = {}
     if shape is not None:
-        args, outs, _ = internals.infer_shape(**shape)
-        if outs is None:
+        internals = symbol.get_internals()
+        _, out_shapes, _ = internals.infer_shape(**shape)
+        if out_shapes is None:
             raise MXNetError("print_summary: input shape is incomplete")
-        shape_dict = dict(zip(internals.list_outputs(), outs))
-        arg_shape = dict(zip(internals.list_arguments(), args))
-    nodes = json.loads(symbol.tojson())["nodes"]
-    cols = [int(line_length * p) for p in positions]
-    heads = ["Layer (type)", "Output Shape", "Param #", "Previous Layer"]
+        shape_dict = dict(zip(internals.list_outputs(), out_shapes))
+    doc = json.loads(symbol.tojson())
+    nodes = doc["nodes"]
+    first_head = set(doc["heads"][0])   # MXNet lists these node ids as layers too
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
 
     def row(fields):
         line = ""
-        for field, stop in zip(fields, cols):
-            line = (line + str(field))[:stop].ljust(stop)
+        for field, stop in zip(fields, positions):
+            line = (line + str(field))[:stop]
+            line += " " * (stop - len(line))
         print(line)
 
+    def shape_of(node):
+        key = node["name"] if node["op"] == "null" else node["name"] + "_output"
+        return list(shape_dict[key][1:]) if key in shape_dict else []
+
     print("_" * line_length)
-    row(heads)
+    row(["Layer (type)", "Output Shape", "Param #", "Previous Layer"])
     print("=" * line_length)
     total = 0
-    for node in nodes:
-        if node["op"] == "null":
+    for i, node in enumerate(nodes):
+        if node["op"] == "null" and i > 0:
             continue
-        params = 0
-        prev = []
-        for entry in node["inputs"]:
-            src = nodes[entry[0]]
-            if src["op"] == "null" and src["name"].endswith(_WEIGHT_SUFFIXES):
-                dims = arg_shape.get(src["name"])
-                if dims and not src["name"].endswith(("_moving_mean", "_moving_var")):
-                    count = 1
-                    for d in dims:
-                        count *= d
-                    params += count
-            else:
-                prev.append(src["name"])
+        shown = node["op"] != "null" or i in first_head
+        out_shape = shape_of(node) if shown else []
+        previous, prev_filters = [], 0
+        if node["op"] != "null":
+            for entry in node["inputs"]:
+                src = nodes[entry[0]]
+                if src["op"] != "null" or entry[0] in first_head:
+                    previous.append(src["name"])
+                    dims = shape_of(src)
+                    if dims:
+                        prev_filters += int(dims[0])
+        params = _summary_params(node, prev_filters, out_shape)
         total += params
-        out = shape_dict.get(node["name"] + "_output", "")
-        row([f"{node['name']}({node['op']})", "x".join(map(str, out[1:])) if out else "",
-             params, ", ".join(prev)])
-        print("_" * line_length)
+        row([f"{node['name']}({node['op']})", "x".join(str(d) for d in out_shape), params,
+             previous[0] if previous else ""])
+        for name in previous[1:]:
+            row(["", "", "", name])
+        print(("=" if i == len(nodes) - 1 else "_") * line_length)
     print(f"Total params: {total}")
     print("_" * line_length)

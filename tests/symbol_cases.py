@@ -71,11 +71,28 @@ def build(mx):
     return res
 
 
+def summaries(mx, fixtures):
+    """{network: mx.viz.print_summary text} for the checkpoint symbols in ``fixtures``."""
+    import contextlib
+    import io
+    out = {}
+    for name, shape in (("lenet", (1, 1, 28, 28)), ("resnet18-narrow", (1, 3, 224, 224)),
+                        ("mlp", (1, 784))):
+        sym = mx.sym.load(os.path.join(fixtures, f"{name}-symbol.json"))
+        for key, kwargs in ((name, {"shape": {"data": shape}}), (name + "-noshape", {})):
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                mx.viz.print_summary(sym, **kwargs)
+            out[key] = buf.getvalue()
+    return out
+
+
 if __name__ == "__main__":
     import mxnet
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "mxnet-1.9.1",
                        "symbol-cases.json")
     with open(out, "w") as fh:
-        json.dump({"mxnet_version": mxnet.__version__, "cases": build(mxnet)}, fh, indent=1,
+        json.dump({"mxnet_version": mxnet.__version__, "cases": build(mxnet),
+                   "summaries": summaries(mxnet, os.path.dirname(out))}, fh, indent=1,
                   sort_keys=True)
     print("wrote", out)

@@ -356,3 +356,10 @@ def test_symbol_cases_match_mxnet_exactly():
     for case, expected in ref.items():
         for field, value in expected.items():
             assert ours[case][field] == value, (case, field)
+
+
+def test_print_summary_matches_mxnet(fixtures_dir):
+    import symbol_cases
+    path = fixtures_dir / REF / "symbol-cases.json"
+    expected = json.loads(path.read_text())["summaries"]
+    assert symbol_cases.summaries(mx, str(fixtures_dir / REF)) == expected
