@@ -57,6 +57,10 @@ GRAD_CASES = [
     ("expand_dims", {"axis": 1}, [arr(2, 3)], []), ("squeeze", {}, [arr(2, 1, 3)], []),
     ("Flatten", {}, [arr(2, 3, 4)], []),
     ("Cast", {"dtype": "float32"}, [arr(2, 3)], []),
+    ("add_n", {"num_args": 3}, [arr(2, 3), arr(2, 3), arr(2, 3)], []),
+    ("_copy", {}, [arr(2, 3)], []),
+    ("broadcast_like", {}, [arr(1, 3)], [np.ones((4, 3))]),
+    ("reshape_like", {}, [arr(2, 6)], [np.ones((3, 4))]),
 ]
 
 

@@ -78,6 +78,19 @@ CASES += [
 ]
 
 
+CASES += [
+    Case("add_n", lambda a, b, c: (a.astype(np.float64) + b + c).astype(a.dtype),
+         [normal(3, 4), normal(3, 4), normal(3, 4)], dtypes=F_I),
+    Case("ElementWiseSum", lambda a, b: (a.astype(np.float64) + b).astype(a.dtype), [normal(5), normal(5)]),
+    Case("add_n", lambda a: a.copy(), [normal(2, 2)], id="add_n-one-input"),
+]
+
+
+def test_add_n_shape_mismatch():
+    with pytest.raises(mx.MXNetError, match="add_n: all inputs must have one shape"):
+        mx.nd.add_n(mx.nd.ones((2,)), mx.nd.ones((3,)))
+
+
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_against_numpy(case):
     check(case)

@@ -63,6 +63,15 @@ CASES = [
          {"num_outputs": 3}, dtypes=F_I),
     Case("split", lambda x, num_outputs, axis, squeeze_axis: [p[:, 0] for p in np.split(x, 4, 1)],
          [normal(2, 4, 3)], {"num_outputs": 4, "axis": 1, "squeeze_axis": True}),
+    Case("_copy", lambda x: x.copy(), [normal(2, 3)], dtypes=F_I),
+    Case("identity", lambda x: x.copy(), [normal(4)]),
+    Case("broadcast_like", lambda a, b: np.broadcast_to(a, b.shape).copy(), [normal(1, 3), normal(4, 3)],
+         dtypes=F_I),
+    Case("broadcast_like", lambda a, b, lhs_axes, rhs_axes: np.broadcast_to(a, (5, 3, 2)).copy(),
+         [normal(1, 3, 1), normal(5, 2)], {"lhs_axes": (0, 2), "rhs_axes": (0, -1)}),
+    Case("reshape_like", lambda a, b: a.reshape(b.shape), [normal(2, 6), normal(3, 4)], dtypes=F_I),
+    Case("reshape_like", lambda a, b, lhs_begin, lhs_end, rhs_begin, rhs_end: a.reshape(3, 2, 5, 7),
+         [normal(6, 5, 7), normal(3, 2)], {"lhs_begin": 0, "lhs_end": 1, "rhs_begin": 0, "rhs_end": None}),
     Case("zeros_like", lambda x: np.zeros_like(x), [normal(2, 3)], dtypes=F_I),
     Case("ones_like", lambda x: np.ones_like(x), [normal(2, 3)], dtypes=F_I),
     Case("Cast", lambda x, dtype: x.astype(np.int32), [normal(2, 3)], {"dtype": "int32"}),
@@ -70,6 +79,17 @@ CASES = [
          dtypes=("float32", "int32")),
     Case("cast", lambda x, dtype: x.astype(np.float64), [normal(2, 3)], {"dtype": np.float64},
          dtypes=("float32",)),
+]
+
+
+# Operators without inputs: filled arrays and ranges (NumPy's own functions as reference)
+CASES += [
+    Case("_zeros", lambda shape, dtype: np.zeros(shape, dtype), [], {"shape": (2, 3), "dtype": "float64"}),
+    Case("_ones", lambda shape, dtype: np.ones((4,), dtype), [], {"shape": "(4,)", "dtype": "int32"}),
+    Case("_full", lambda shape, value: np.full(shape, value, np.float32), [], {"shape": (2, 2), "value": 2.5}),
+    Case("_arange", lambda start, stop, step, repeat: np.repeat(np.arange(start, stop, step), repeat)
+         .astype(np.float32), [], {"start": 1, "stop": 4, "step": 0.5, "repeat": 2}),
+    Case("_arange", lambda start, dtype: np.arange(start).astype(dtype), [], {"start": 5, "dtype": "int32"}),
 ]
 
 
@@ -108,6 +128,17 @@ def test_concat_list_and_count():
     a, b = mx.nd.ones((2, 1)), mx.nd.zeros((2, 2))
     assert mx.nd.concat([a, b], dim=1).shape == (2, 3)
     assert mx.nd.concatenate([a, b], axis=1).shape == (2, 3)
+
+
+def test_like_and_filled_errors():
+    with pytest.raises(mx.MXNetError, match="broadcast_like: shapes"):
+        mx.nd.broadcast_like(mx.nd.ones((1, 3)), mx.nd.ones((3,)))
+    with pytest.raises(mx.MXNetError, match="reshape_like: cannot reshape"):
+        mx.nd.reshape_like(mx.nd.ones((2, 3)), mx.nd.ones((4,)))
+    with pytest.raises(mx.MXNetError, match="_full: required parameter 'value' is missing"):
+        mx.nd._full(shape=(2,))
+    with pytest.raises(mx.MXNetError, match="_arange: step must not be zero"):
+        mx.nd._arange(start=0, stop=3, step=0)
 
 
 def test_other_errors():

@@ -5,6 +5,7 @@ imperatively).  Rounding and sign have zero gradient in MXNet, so they are const
 Every result keeps the input's dtype, as MXNet does (``exp`` of int32 is int32).
 """
 from .._compat import chainer
+from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import constant, infer_same_as_first, keep_dtype, raw, normalize_axes
 from ._special import gammaln
@@ -150,3 +151,25 @@ def _float(call, x):
     if isinstance(x, chainer.Variable) or x.dtype.kind == "f":
         return x
     return x.astype("float64")
+
+
+@register("add_n", aliases=("ElementWiseSum",), num_args_key="num_args",
+          inputs=lambda attrs: [f"arg{i}" for i in range(attrs.num_args)],
+          params=[Param("num_args", Kind.int, doc="number of inputs")],
+          infer_shape=lambda attrs, s: _same_shapes("add_n", s))
+def add_n(call, *args):
+    """Elementwise sum of any number of arrays of one shape."""
+    _same_shapes("add_n", [raw(a).shape for a in args])
+    out = args[0]
+    for a in args[1:]:
+        out = out + a
+    return keep_dtype(out, args[0]) if len(args) > 1 else out + 0
+
+
+def _same_shapes(op, shapes):
+    known = [tuple(s) for s in shapes if s is not None]
+    for s in known[1:]:
+        if s != known[0]:
+            raise MXNetError(f"{op}: all inputs must have one shape, got {known[0]} and {s}")
+    shape = known[0] if known else None
+    return [shape] * len(shapes), [shape], []

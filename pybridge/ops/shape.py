@@ -5,7 +5,7 @@ All are differentiable through ``call.F`` except ``zeros_like``/``ones_like`` (c
 import numpy as np
 
 from ..base import MXNetError
-from ..registry import Kind, Param, register
+from ..registry import Attrs, Kind, Param, register
 from ._util import constant, normalize_axes, raw
 
 
@@ -340,3 +340,132 @@ def cast(call, data):
     if raw(data).dtype == np.dtype(call.attrs.dtype):
         return data
     return call.F.cast(data, call.attrs.dtype)
+
+
+# ------------------------------------------------------------------ copies and "like" shapes
+@register("_copy", aliases=("identity",))
+def copy(call, data):
+    """A copy of the input (the identity; the gradient passes through)."""
+    return data.copy() if isinstance(data, call.xp.ndarray) else call.F.identity(data)
+
+
+def _axes_like(attrs, lshape, rshape):
+    if attrs.lhs_axes is None and attrs.rhs_axes is None:
+        if len(lshape) != len(rshape):
+            raise MXNetError(f"broadcast_like: shapes {tuple(lshape)} and {tuple(rshape)} have "
+                             f"different numbers of dimensions")
+        return _broadcast_to_shape(Attrs(shape=tuple(rshape)), lshape)
+    lax = normalize_axes(attrs.lhs_axes or (), len(lshape), "broadcast_like")
+    rax = normalize_axes(attrs.rhs_axes or (), len(rshape), "broadcast_like")
+    if len(lax) != len(rax):
+        raise MXNetError("broadcast_like: lhs_axes and rhs_axes must have one length")
+    out = list(lshape)
+    for la, ra in zip(lax, rax):
+        if lshape[la] != 1 and lshape[la] != rshape[ra]:
+            raise MXNetError(f"broadcast_like: axis {la} of size {lshape[la]} cannot be broadcast "
+                             f"to {rshape[ra]}")
+        out[la] = rshape[ra]
+    return tuple(out)
+
+
+def _binary_infer(fn):
+    def infer(attrs, in_shapes):
+        a, b = in_shapes
+        if a is None or b is None:
+            return in_shapes, [None], []
+        return in_shapes, [fn(attrs, tuple(a), tuple(b))], []
+    return infer
+
+
+@register("broadcast_like", inputs=("lhs", "rhs"), params=[
+    Param("lhs_axes", Kind.opt_shape, None, doc="axes of lhs to broadcast (default: all)"),
+    Param("rhs_axes", Kind.opt_shape, None, doc="axes of rhs giving the sizes")],
+    infer_shape=_binary_infer(_axes_like))
+def broadcast_like(call, lhs, rhs):
+    """Broadcast lhs to the shape of rhs (or of the given rhs axes)."""
+    shape = _axes_like(call.attrs, raw(lhs).shape, raw(rhs).shape)
+    return lhs if shape == raw(lhs).shape else call.F.broadcast_to(lhs, shape)
+
+
+def _reshape_like_shape(attrs, lshape, rshape):
+    def span(begin, end, n):
+        return slice(*slice(begin, end).indices(n)[:2])
+    ls, rs = span(attrs.lhs_begin, attrs.lhs_end, len(lshape)), span(attrs.rhs_begin, attrs.rhs_end, len(rshape))
+    out = tuple(lshape[:ls.start]) + tuple(rshape[rs]) + tuple(lshape[ls.stop:])
+    if int(np.prod(out, dtype=np.int64)) != int(np.prod(lshape, dtype=np.int64)):
+        raise MXNetError(f"reshape_like: cannot reshape {tuple(lshape)} to {out}")
+    return out
+
+
+@register("reshape_like", inputs=("lhs", "rhs"), params=[
+    Param("lhs_begin", Kind.opt_int, None, doc="first lhs axis to replace"),
+    Param("lhs_end", Kind.opt_int, None, doc="end of the lhs axes to replace"),
+    Param("rhs_begin", Kind.opt_int, None, doc="first rhs axis to copy"),
+    Param("rhs_end", Kind.opt_int, None, doc="end of the rhs axes to copy")],
+    infer_shape=_binary_infer(_reshape_like_shape))
+def reshape_like(call, lhs, rhs):
+    """Reshape lhs to the shape of rhs (or replace a span of its axes by a span of rhs's)."""
+    return call.F.reshape(lhs, _reshape_like_shape(call.attrs, raw(lhs).shape, raw(rhs).shape))
+
+
+# ------------------------------------------------------------------ filled arrays (no inputs)
+def _filled_infer(attrs, in_shapes):
+    return in_shapes, [tuple(attrs.shape)], []
+
+
+def _filled_type(attrs, in_types):
+    return in_types, [np.dtype(attrs.dtype)], []
+
+
+def _filled_params(extra=()):
+    from .random import _context
+    return list(extra) + [Param("shape", Kind.shape, (), doc="output shape"),
+                          Param("ctx", _context, None, doc="context of the output, e.g. cpu(0)"),
+                          Param("dtype", Kind.dtype, "float32", doc="output dtype")]
+
+
+@register("_zeros", inputs=(), params=_filled_params(), infer_shape=_filled_infer, infer_type=_filled_type)
+def zeros(call):
+    """An array of zeros."""
+    return call.xp.zeros(call.attrs.shape, call.attrs.dtype)
+
+
+@register("_ones", inputs=(), params=_filled_params(), infer_shape=_filled_infer, infer_type=_filled_type)
+def ones(call):
+    """An array of ones."""
+    return call.xp.ones(call.attrs.shape, call.attrs.dtype)
+
+
+@register("_full", inputs=(), params=_filled_params([Param("value", Kind.float, doc="fill value")]),
+          infer_shape=_filled_infer, infer_type=_filled_type)
+def full(call):
+    """An array filled with ``value``."""
+    return call.xp.full(call.attrs.shape, call.attrs.value, call.attrs.dtype)
+
+
+def _arange_values(attrs):
+    a = attrs
+    start, stop = (0.0, a.start) if a.stop is None else (a.start, a.stop)
+    if a.step == 0:
+        raise MXNetError("_arange: step must not be zero")
+    if a.repeat < 1:
+        raise MXNetError(f"_arange: repeat must be positive, got {a.repeat}")
+    n = max(0, int(np.ceil((stop - start) / a.step)))
+    return start, n
+
+
+@register("_arange", inputs=(), params=[
+    Param("start", Kind.float, doc="start of the interval"),
+    Param("stop", Kind.opt_float, None, doc="end of the interval (exclusive; None: [0, start))"),
+    Param("step", Kind.float, 1.0, doc="spacing"),
+    Param("repeat", Kind.int, 1, doc="times each value is repeated"),
+    Param("infer_range", Kind.bool, False, doc="(accepted; ranges are always given here)"),
+    ] + _filled_params()[1:],
+    infer_shape=lambda attrs, s: (s, [(_arange_values(attrs)[1] * attrs.repeat,)], []),
+    infer_type=_filled_type)
+def arange(call):
+    """Evenly spaced values in [start, stop), each repeated ``repeat`` times."""
+    a, xp = call.attrs, call.xp
+    start, n = _arange_values(a)
+    values = (start + a.step * np.arange(n, dtype=np.float64)).astype(a.dtype)
+    return xp.asarray(np.repeat(values, a.repeat) if a.repeat > 1 else values)
