@@ -629,3 +629,18 @@ def test_pooling_3d(pool_type, cip):
           x.max(axis=(2, 3, 4), keepdims=True))
     with pytest.raises(MXNetError, match="Pooling: 3-D pooling"):
         mx.nd.Pooling(nd(x), kernel=kernel, pooling_convention="full")
+
+
+def test_deconvolution_generic_path_matches_fast_path():
+    x, w, b = rand(2, 3, 4, 5), rand(3, 2, 3, 2), rand(2)
+    kw = dict(kernel=(3, 2), stride=(2, 2), pad=(1, 0), adj=(1, 1), dilate=(1, 2), num_filter=2,
+              no_bias=False)
+    got, grads = _graph_generic("Deconvolution", [x, w, b], **kw)
+    close(got, ref.deconv(x.astype(np.float64), w, b, (2, 2), (1, 0), (1, 2), (1, 1)), 1e-4, 1e-4)
+    op = get_op("Deconvolution")
+    vs = [chainer.Variable(a.copy()) for a in (x, w, b)]
+    y = op.compute(OpCall(F, np, op.parse_attrs(kw), True, []), *vs)
+    y.grad = np.ones(y.shape, y.dtype)
+    y.backward()
+    for g, v in zip(grads, vs):
+        close(g, v.grad, 1e-4, 1e-4)

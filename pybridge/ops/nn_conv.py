@@ -5,7 +5,7 @@ from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import is_variable, raw
 from .nn_common import assign_shape, check_kernel, fmt, opt_str, spatial
-from .nn_fast import Conv2DCPU
+from .nn_fast import Conv2DCPU, Deconv2DCPU
 
 
 _LAYOUTS = (None, "NCW", "NCHW", "NCDHW", "NWC", "NHWC", "NDHWC")
@@ -84,10 +84,16 @@ def _lift_1d(F, x, w, stride, dilate, pad):
 
 
 # ------------------------------------------------------------------ Convolution
+def _cpu_fast(call, groups, inputs):
+    """Whether the NumPy fast path applies: CPU, no groups, one float dtype."""
+    dt = raw(inputs[0]).dtype
+    return call.xp is np and groups == 1 and dt.kind == "f" and \
+        all(raw(v).dtype == dt for v in inputs)
+
+
 def _conv2d(call, x, w, b, stride, pad, dilate, groups):
     inputs = (x, w) if b is None else (x, w, b)
-    if call.xp is np and groups == 1 and raw(x).dtype.kind == "f" and \
-            all(raw(v).dtype == raw(x).dtype for v in inputs):
+    if _cpu_fast(call, groups, inputs):
         node = Conv2DCPU(stride, pad, dilate)
         if any(is_variable(v) for v in inputs):
             return node.apply(inputs)[0]
@@ -177,6 +183,16 @@ def _deconv_geometry(op, attrs, in_spatial):
     return kernel, stride, dilate, tuple(pads), tuple(outs)
 
 
+def _deconv2d(call, x, w, b, stride, pad, dilate, outs, groups):
+    inputs = (x, w) if b is None else (x, w, b)
+    if _cpu_fast(call, groups, inputs):
+        node = Deconv2DCPU(stride, pad, dilate, outs)
+        return node.apply(inputs)[0] if any(is_variable(v) for v in inputs) else \
+            node.forward(inputs)[0]
+    return call.F.deconvolution_2d(x, w, b, stride, pad, outsize=outs, dilate=dilate,
+                                   groups=groups)
+
+
 def _deconv_infer(attrs, shapes):
     op = "Deconvolution"
     kernel = _geometry(op, attrs)[0]
@@ -212,11 +228,9 @@ def deconvolution(call, data, weight, bias=None):
     if len(kernel) == 1:
         n = data.shape[0]
         x, w, st, di, pa = _lift_1d(F, data, weight, stride, dilate, pad)
-        y = F.deconvolution_2d(x, w, bias, st, pa, outsize=(1,) + outs, dilate=di,
-                               groups=a.num_group)
+        y = _deconv2d(call, x, w, bias, st, pa, di, (1,) + outs, a.num_group)
         return F.reshape(y, (n, a.num_filter, outs[0]))
     if len(kernel) == 2:
-        return F.deconvolution_2d(data, weight, bias, stride, pad, outsize=outs, dilate=dilate,
-                                  groups=a.num_group)
+        return _deconv2d(call, data, weight, bias, stride, pad, dilate, outs, a.num_group)
     return F.deconvolution_nd(data, weight, bias, stride, pad, outsize=outs, dilate=dilate,
                               groups=a.num_group)

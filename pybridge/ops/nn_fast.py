@@ -140,3 +140,67 @@ class MaxPool2DCPU(chainer.function_node.FunctionNode):
             taken |= hit
             g += gy * hit
         return chainer.Variable(gx[:, :, ph:ph + h, pw:pw + w]),
+
+
+class Deconv2DCPU(chainer.function_node.FunctionNode):
+    """Transposed convolution (no groups) of NCHW float arrays; weight (C, F, kh, kw).
+
+    Forward is Conv2DCPU's input gradient (one sgemm, then a col2im scatter); backward uses
+    one strided im2col of the output gradient for both products.
+    """
+
+    def __init__(self, stride, pad, dilate, outs):
+        super().__init__()
+        self.stride, self.pad, self.dilate = tuple(stride), tuple(pad), tuple(dilate)
+        self.outs = tuple(outs)
+
+    def _full(self, kh, kw):
+        (ph, pw), (oh, ow) = self.pad, self.outs
+        return oh + 2 * ph, ow + 2 * pw
+
+    def forward(self, inputs):
+        x, w = inputs[:2]
+        b = inputs[2] if len(inputs) == 3 else None
+        n, c, h, wd = x.shape
+        _, f, kh, kw = w.shape
+        (sh, sw), (ph, pw), (dh, dw), (oh, ow) = self.stride, self.pad, self.dilate, self.outs
+        x2 = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).reshape(c, n * h * wd)
+        gcols = (w.reshape(c, -1).T @ x2).reshape(f, kh, kw, n, h, wd)
+        fh, fw = self._full(kh, kw)
+        # the full output may be shorter than the taps reach when pad trims the end (adj < s)
+        y = np.zeros((f, n, max(fh, dh * (kh - 1) + sh * (h - 1) + 1),
+                      max(fw, dw * (kw - 1) + sw * (wd - 1) + 1)), dtype=x.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                y[:, :, i * dh:i * dh + sh * (h - 1) + 1:sh,
+                  j * dw:j * dw + sw * (wd - 1) + 1:sw] += gcols[:, i, j]
+        y = y[:, :, ph:ph + oh, pw:pw + ow]
+        if b is not None:
+            y = y + b[:, None, None, None]
+        self.x2 = x2
+        self.retain_inputs((0, 1))
+        return y.transpose(1, 0, 2, 3),
+
+    def backward(self, indexes, grad_outputs):
+        x, w = self.get_retained_inputs()
+        gy = grad_outputs[0].array
+        n, c, h, wd = x.shape
+        _, f, kh, kw = w.shape
+        (ph, pw) = self.pad
+        fh, fw = self._full(kh, kw)
+        gyp = np.zeros((n, f, max(fh, self.dilate[0] * (kh - 1) + self.stride[0] * (h - 1) + 1),
+                        max(fw, self.dilate[1] * (kw - 1) + self.stride[1] * (wd - 1) + 1)),
+                       dtype=gy.dtype)
+        gyp[:, :, ph:ph + gy.shape[2], pw:pw + gy.shape[3]] = gy
+        cols = np.ascontiguousarray(_tap_view(gyp, kh, kw, h, wd, self.stride, self.dilate)
+                                    ).reshape(f * kh * kw, n * h * wd)
+        out = []
+        if 0 in indexes:
+            gx = (w.array.reshape(c, -1) @ cols).reshape(c, n, h, wd)
+            out.append(chainer.Variable(gx.transpose(1, 0, 2, 3)))
+        if 1 in indexes:
+            out.append(chainer.Variable((self.x2 @ cols.T).reshape(w.shape)))
+        if 2 in indexes:
+            out.append(chainer.Variable(gy.sum(axis=(0, 2, 3))))
+        self.x2 = None
+        return tuple(out)
