@@ -87,12 +87,25 @@ def summaries(mx, fixtures):
     return out
 
 
+def plots(mx, fixtures):
+    """{network-hide_weights: mx.viz.plot_network(...).source} with shapes on the edges."""
+    out = {}
+    for name, shape in (("lenet", (1, 1, 28, 28)), ("resnet18-narrow", (1, 3, 224, 224)),
+                        ("mlp", (1, 784))):
+        sym = mx.sym.load(os.path.join(fixtures, f"{name}-symbol.json"))
+        for hide in (True, False):
+            dot = mx.viz.plot_network(sym, shape={"data": shape}, hide_weights=hide)
+            out[f"{name}-{hide}"] = dot.source
+    return out
+
+
 if __name__ == "__main__":
     import mxnet
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "mxnet-1.9.1",
                        "symbol-cases.json")
     with open(out, "w") as fh:
         json.dump({"mxnet_version": mxnet.__version__, "cases": build(mxnet),
-                   "summaries": summaries(mxnet, os.path.dirname(out))}, fh, indent=1,
+                   "summaries": summaries(mxnet, os.path.dirname(out)),
+                   "plots": plots(mxnet, os.path.dirname(out))}, fh, indent=1,
                   sort_keys=True)
     print("wrote", out)

@@ -363,3 +363,34 @@ def test_print_summary_matches_mxnet(fixtures_dir):
     path = fixtures_dir / REF / "symbol-cases.json"
     expected = json.loads(path.read_text())["summaries"]
     assert symbol_cases.summaries(mx, str(fixtures_dir / REF)) == expected
+
+
+def _dot_graph(src):
+    """{node: attrs}, [(tail, head, attrs)] from DOT text (quoted or bare ids, \\n or newline)."""
+    import re
+
+    def attrs(text):
+        out = {}
+        for m in re.finditer(r'(\w+)=("((?:[^"\\]|\\.)*)"|[^ \]]+)', text, re.S):
+            value = m.group(3) if m.group(3) is not None else m.group(2)
+            out[m.group(1)] = value.replace("\\n", "\n")
+        return out
+    nodes, edges = {}, []
+    pattern = r'^\t("?)([^\s"\[]+)\1 (?:-> ("?)([^\s"\[]+)\3 )?\[((?:[^\]"]|"(?:[^"\\]|\\.)*")*)\]'
+    for m in re.finditer(pattern, src, re.M | re.S):
+        if m.group(4):
+            edges.append((m.group(2), m.group(4), attrs(m.group(5))))
+        else:
+            nodes[m.group(2)] = attrs(m.group(5))
+    return nodes, edges
+
+
+def test_plot_network_matches_mxnet(fixtures_dir):
+    import symbol_cases
+    expected = json.loads((fixtures_dir / REF / "symbol-cases.json").read_text())["plots"]
+    ours = symbol_cases.plots(mx, str(fixtures_dir / REF))
+    assert sorted(ours) == sorted(expected)
+    for key, src in expected.items():
+        ref_nodes, ref_edges = _dot_graph(src)
+        assert ref_nodes and ref_edges
+        assert _dot_graph(ours[key]) == (ref_nodes, ref_edges), key
