@@ -1,4 +1,4 @@
-"""CPU fast paths for 2-D convolution and max pooling (NumPy arrays, NCHW).
+"""CPU fast paths for 2-D convolution, deconvolution and max pooling (NumPy arrays, NCHW).
 
 Chainer's CPU convolution builds an (N, C, kh, kw, oh, ow) column array and contracts it with
 ``tensordot``, which transposes both operands around the GEMM; that costs as much as the
