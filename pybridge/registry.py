@@ -10,6 +10,8 @@ for imperative NDArray calls ``F`` is ``pybridge.backend``'s array namespace, wh
 same names directly on NumPy/CuPy arrays without building a graph (Chainer's per-call
 overhead is ~50 us; NDArray calls must be cheap).
 """
+import math
+
 from .base import MXNetError, as_dtype, literal
 
 REQUIRED = object()
@@ -27,7 +29,8 @@ def _bool(v):
 def _int(v):
     if isinstance(v, str):
         v = literal(v)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v:
+    if (isinstance(v, bool) or not isinstance(v, (int, float))
+            or (isinstance(v, float) and not math.isfinite(v)) or int(v) != v):
         raise ValueError(f"expected an integer, got {v!r}")
     return int(v)
 
