@@ -41,7 +41,7 @@ mx.io.arrayiter <- function(data, label, batch.size = 128, shuffle = FALSE) {
     stop(fname, ": label must be numeric", call. = FALSE)
   }
   if (!is.numeric(batch.size) || length(batch.size) != 1L || is.na(batch.size) ||
-      batch.size < 1 || batch.size != round(batch.size)) {
+      batch.size < 1 || batch.size != round(batch.size) || batch.size > .Machine$integer.max) {
     stop(fname, ": batch.size must be a positive integer", call. = FALSE)
   }
   n <- .mx.num.samples(data)

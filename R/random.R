@@ -1,8 +1,9 @@
 # Random numbers on the engine's generators: mx.set.seed, mx.runif, mx.rnorm.
 
 mx.set.seed <- function(seed) {
-  if (!is.numeric(seed) || length(seed) != 1L || is.na(seed)) {
-    stop("mx.set.seed: seed must be a single number", call. = FALSE)
+  if (!is.numeric(seed) || length(seed) != 1L || is.na(seed) || !is.finite(seed) ||
+      abs(seed) > .Machine$integer.max) {
+    stop("mx.set.seed: seed must be a single integer-valued number", call. = FALSE)
   }
   .mx.py("mx.set.seed", "pybridge.random.seed", list(as.integer(seed)))
   invisible(NULL)
