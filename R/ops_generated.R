@@ -41,6 +41,11 @@ mx.nd.Dropout <- function(data = NULL, p = NULL, mode = NULL, axes = NULL, cudnn
                 list(p = p, mode = mode, axes = axes, cudnn_off = cudnn_off, ...), out)
 }
 
+mx.nd.ElementWiseSum <- function(data = NULL, num_args = NULL, ..., out = NULL) {
+  .mx.nd.invoke("ElementWiseSum", "mx.nd.ElementWiseSum", list(data = data),
+                list(num_args = num_args, ...), out)
+}
+
 mx.nd.Embedding <- function(data = NULL, weight = NULL, input_dim = NULL, output_dim = NULL, dtype = NULL, sparse_grad = NULL, ..., out = NULL) {
   .mx.nd.invoke("Embedding", "mx.nd.Embedding", list(data = data, weight = weight),
                 list(input_dim = input_dim, output_dim = output_dim, dtype = dtype, sparse_grad = sparse_grad, ...), out)
@@ -126,6 +131,16 @@ mx.nd.internal.add <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
                 list(...), out)
 }
 
+mx.nd.internal.arange <- function(start = NULL, stop = NULL, step = NULL, `repeat` = NULL, infer_range = NULL, ctx = NULL, dtype = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_arange", "mx.nd.internal.arange", list(),
+                list(start = start, stop = stop, step = step, `repeat` = `repeat`, infer_range = infer_range, ctx = ctx, dtype = dtype, ...), out)
+}
+
+mx.nd.internal.copy <- function(data = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_copy", "mx.nd.internal.copy", list(data = data),
+                list(...), out)
+}
+
 mx.nd.internal.div <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
   .mx.nd.invoke("_div", "mx.nd.internal.div", list(lhs = lhs, rhs = rhs),
                 list(...), out)
@@ -144,6 +159,11 @@ mx.nd.internal.equal <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
 mx.nd.internal.equal.scalar <- function(data = NULL, scalar = NULL, ..., out = NULL) {
   .mx.nd.invoke("_equal_scalar", "mx.nd.internal.equal.scalar", list(data = data),
                 list(scalar = scalar, ...), out)
+}
+
+mx.nd.internal.full <- function(value = NULL, shape = NULL, ctx = NULL, dtype = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_full", "mx.nd.internal.full", list(),
+                list(value = value, shape = shape, ctx = ctx, dtype = dtype, ...), out)
 }
 
 mx.nd.internal.greater <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
@@ -286,6 +306,11 @@ mx.nd.internal.not.equal.scalar <- function(data = NULL, scalar = NULL, ..., out
                 list(scalar = scalar, ...), out)
 }
 
+mx.nd.internal.ones <- function(shape = NULL, ctx = NULL, dtype = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_ones", "mx.nd.internal.ones", list(),
+                list(shape = shape, ctx = ctx, dtype = dtype, ...), out)
+}
+
 mx.nd.internal.plus <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
   .mx.nd.invoke("_plus", "mx.nd.internal.plus", list(lhs = lhs, rhs = rhs),
                 list(...), out)
@@ -376,9 +401,19 @@ mx.nd.internal.sub <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
                 list(...), out)
 }
 
+mx.nd.internal.zeros <- function(shape = NULL, ctx = NULL, dtype = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_zeros", "mx.nd.internal.zeros", list(),
+                list(shape = shape, ctx = ctx, dtype = dtype, ...), out)
+}
+
 mx.nd.abs <- function(data = NULL, ..., out = NULL) {
   .mx.nd.invoke("abs", "mx.nd.abs", list(data = data),
                 list(...), out)
+}
+
+mx.nd.add.n <- function(data = NULL, num_args = NULL, ..., out = NULL) {
+  .mx.nd.invoke("add_n", "mx.nd.add.n", list(data = data),
+                list(num_args = num_args, ...), out)
 }
 
 mx.nd.arccos <- function(data = NULL, ..., out = NULL) {
@@ -469,6 +504,11 @@ mx.nd.broadcast.lesser <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
 mx.nd.broadcast.lesser.equal <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
   .mx.nd.invoke("broadcast_lesser_equal", "mx.nd.broadcast.lesser.equal", list(lhs = lhs, rhs = rhs),
                 list(...), out)
+}
+
+mx.nd.broadcast.like <- function(lhs = NULL, rhs = NULL, lhs_axes = NULL, rhs_axes = NULL, ..., out = NULL) {
+  .mx.nd.invoke("broadcast_like", "mx.nd.broadcast.like", list(lhs = lhs, rhs = rhs),
+                list(lhs_axes = lhs_axes, rhs_axes = rhs_axes, ...), out)
 }
 
 mx.nd.broadcast.logical.and <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
@@ -641,6 +681,11 @@ mx.nd.gammaln <- function(data = NULL, ..., out = NULL) {
                 list(...), out)
 }
 
+mx.nd.identity <- function(data = NULL, ..., out = NULL) {
+  .mx.nd.invoke("identity", "mx.nd.identity", list(data = data),
+                list(...), out)
+}
+
 mx.nd.log <- function(data = NULL, ..., out = NULL) {
   .mx.nd.invoke("log", "mx.nd.log", list(data = data),
                 list(...), out)
@@ -789,6 +834,11 @@ mx.nd.repeat <- function(data = NULL, repeats = NULL, axis = NULL, ..., out = NU
 mx.nd.reshape <- function(data = NULL, shape = NULL, reverse = NULL, target_shape = NULL, keep_highest = NULL, ..., out = NULL) {
   .mx.nd.invoke("reshape", "mx.nd.reshape", list(data = data),
                 list(shape = shape, reverse = reverse, target_shape = target_shape, keep_highest = keep_highest, ...), out)
+}
+
+mx.nd.reshape.like <- function(lhs = NULL, rhs = NULL, lhs_begin = NULL, lhs_end = NULL, rhs_begin = NULL, rhs_end = NULL, ..., out = NULL) {
+  .mx.nd.invoke("reshape_like", "mx.nd.reshape.like", list(lhs = lhs, rhs = rhs),
+                list(lhs_begin = lhs_begin, lhs_end = lhs_end, rhs_begin = rhs_begin, rhs_end = rhs_end, ...), out)
 }
 
 mx.nd.reverse <- function(data = NULL, axis = NULL, ..., out = NULL) {

@@ -36,6 +36,11 @@ mx.symbol.Dropout <- function(data = NULL, p = NULL, mode = NULL, axes = NULL, c
                     list(p = p, mode = mode, axes = axes, cudnn_off = cudnn_off, ...), name)
 }
 
+mx.symbol.ElementWiseSum <- function(data = NULL, num_args = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("ElementWiseSum", "mx.symbol.ElementWiseSum", list(data = data),
+                    list(num_args = num_args, ...), name)
+}
+
 mx.symbol.Embedding <- function(data = NULL, weight = NULL, input_dim = NULL, output_dim = NULL, dtype = NULL, sparse_grad = NULL, ..., name = NULL) {
   .mx.symbol.invoke("Embedding", "mx.symbol.Embedding", list(data = data, weight = weight),
                     list(input_dim = input_dim, output_dim = output_dim, dtype = dtype, sparse_grad = sparse_grad, ...), name)
@@ -119,6 +124,16 @@ mx.symbol.SwapAxis <- function(data = NULL, dim1 = NULL, dim2 = NULL, ..., name 
 mx.symbol.abs <- function(data = NULL, ..., name = NULL) {
   .mx.symbol.invoke("abs", "mx.symbol.abs", list(data = data),
                     list(...), name)
+}
+
+mx.symbol.add.n <- function(data = NULL, num_args = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("add_n", "mx.symbol.add.n", list(data = data),
+                    list(num_args = num_args, ...), name)
+}
+
+mx.symbol.add_n <- function(data = NULL, num_args = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("add_n", "mx.symbol.add_n", list(data = data),
+                    list(num_args = num_args, ...), name)
 }
 
 mx.symbol.arccos <- function(data = NULL, ..., name = NULL) {
@@ -269,6 +284,16 @@ mx.symbol.broadcast.lesser.equal <- function(lhs = NULL, rhs = NULL, ..., name =
 mx.symbol.broadcast_lesser_equal <- function(lhs = NULL, rhs = NULL, ..., name = NULL) {
   .mx.symbol.invoke("broadcast_lesser_equal", "mx.symbol.broadcast_lesser_equal", list(lhs = lhs, rhs = rhs),
                     list(...), name)
+}
+
+mx.symbol.broadcast.like <- function(lhs = NULL, rhs = NULL, lhs_axes = NULL, rhs_axes = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("broadcast_like", "mx.symbol.broadcast.like", list(lhs = lhs, rhs = rhs),
+                    list(lhs_axes = lhs_axes, rhs_axes = rhs_axes, ...), name)
+}
+
+mx.symbol.broadcast_like <- function(lhs = NULL, rhs = NULL, lhs_axes = NULL, rhs_axes = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("broadcast_like", "mx.symbol.broadcast_like", list(lhs = lhs, rhs = rhs),
+                    list(lhs_axes = lhs_axes, rhs_axes = rhs_axes, ...), name)
 }
 
 mx.symbol.broadcast.logical.and <- function(lhs = NULL, rhs = NULL, ..., name = NULL) {
@@ -516,6 +541,11 @@ mx.symbol.gammaln <- function(data = NULL, ..., name = NULL) {
                     list(...), name)
 }
 
+mx.symbol.identity <- function(data = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("identity", "mx.symbol.identity", list(data = data),
+                    list(...), name)
+}
+
 mx.symbol.log <- function(data = NULL, ..., name = NULL) {
   .mx.symbol.invoke("log", "mx.symbol.log", list(data = data),
                     list(...), name)
@@ -724,6 +754,16 @@ mx.symbol.repeat <- function(data = NULL, repeats = NULL, axis = NULL, ..., name
 mx.symbol.reshape <- function(data = NULL, shape = NULL, reverse = NULL, target_shape = NULL, keep_highest = NULL, ..., name = NULL) {
   .mx.symbol.invoke("reshape", "mx.symbol.reshape", list(data = data),
                     list(shape = shape, reverse = reverse, target_shape = target_shape, keep_highest = keep_highest, ...), name)
+}
+
+mx.symbol.reshape.like <- function(lhs = NULL, rhs = NULL, lhs_begin = NULL, lhs_end = NULL, rhs_begin = NULL, rhs_end = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("reshape_like", "mx.symbol.reshape.like", list(lhs = lhs, rhs = rhs),
+                    list(lhs_begin = lhs_begin, lhs_end = lhs_end, rhs_begin = rhs_begin, rhs_end = rhs_end, ...), name)
+}
+
+mx.symbol.reshape_like <- function(lhs = NULL, rhs = NULL, lhs_begin = NULL, lhs_end = NULL, rhs_begin = NULL, rhs_end = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("reshape_like", "mx.symbol.reshape_like", list(lhs = lhs, rhs = rhs),
+                    list(lhs_begin = lhs_begin, lhs_end = lhs_end, rhs_begin = rhs_begin, rhs_end = rhs_end, ...), name)
 }
 
 mx.symbol.reverse <- function(data = NULL, axis = NULL, ..., name = NULL) {
