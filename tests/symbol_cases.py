@@ -68,6 +68,8 @@ def build(mx):
                                               dtype="float16", init="zeros",
                                               attr={"mood": "angry"}) * 1)
         rec("unknown_shapes", mx.sym.FullyConnected(data, num_hidden=3) + mx.sym.Variable("p"))
+        rec("creation", mx.sym.zeros((2, 3)) + mx.sym.ones((2, 3)) * mx.sym.full((2, 3), 4) +
+            mx.sym.arange(0, 3, repeat=2).reshape((2, 3)))
     return res
 
 
