@@ -71,10 +71,7 @@ def _grad_reqs(grad_req, names):
             raise MXNetError(f"bind: grad_req has {len(grad_req)} entries for {len(names)} "
                              "arguments")
         reqs = list(grad_req)
-    elif isinstance(grad_req, dict):
-        for key in grad_req:
-            if key not in names:
-                raise MXNetError(f"bind: grad_req names '{key}', which is not an argument")
+    elif isinstance(grad_req, dict):   # as MXNet: other names are ignored, absent ones 'null'
         reqs = [grad_req.get(n, "null") for n in names]
     else:
         raise MXNetError(f"bind: grad_req must be a string, list or dict, got {grad_req!r}")
