@@ -90,7 +90,7 @@ def _small_sparse_cap(monkeypatch):
 
 
 @seed(20181)
-@settings(max_examples=300, deadline=None, derandomize=True,
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(NAMES), ops=st.lists(mutation, min_size=1, max_size=4))
 def test_mutated_fixtures_load_or_raise_mxneterror(name, ops):
@@ -98,7 +98,7 @@ def test_mutated_fixtures_load_or_raise_mxneterror(name, ops):
 
 
 @seed(20182)
-@settings(max_examples=150, deadline=None, derandomize=True,
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(max_size=256))
 def test_random_bytes_after_a_valid_header(tail):
