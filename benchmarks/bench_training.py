@@ -1,6 +1,7 @@
 """Time the deck's MLP epoch through the engine's training loop (CPU).
 
     .venv/bin/python benchmarks/bench_training.py [--epochs 2] [--api feedforward|module]
+    /tmp/mxnet-ref/bin/python benchmarks/bench_training.py --mxnet     # real MXNet 1.9.1
 
 The deck's "MLP on MNIST": 784 -> FullyConnected 256 -> tanh -> FullyConnected 10 ->
 SoftmaxOutput, SGD learning rate 0.01, batch 128, accuracy metric, on synthetic
@@ -17,8 +18,11 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-import pybridge as mx  # noqa: E402
+if "--mxnet" in sys.argv:      # the same script on real MXNet 1.9.1 (tools/mxnet-reference.sh)
+    import mxnet as mx  # noqa: E402
+else:
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    import pybridge as mx  # noqa: E402
 
 
 def mlp():
@@ -92,28 +96,38 @@ def main():
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--api", choices=["feedforward", "module"], default="feedforward")
     ap.add_argument("--eval", action="store_true", help="also score 10000 examples per epoch")
+    ap.add_argument("--mxnet", action="store_true", help="run on real MXNet (imported above)")
     args = ap.parse_args()
     x, y = synthetic(60000, 0)
     xv, yv = synthetic(10000, 1)
     mx.random.seed(0)
     train = mx.io.NDArrayIter(x, y, batch_size=128, shuffle=True)
     val = mx.io.NDArrayIter(xv, yv, batch_size=128) if args.eval else None
+    stamps = [time.perf_counter()]
+
+    def epoch_end(*_):
+        stamps.append(time.perf_counter())
+
     if args.api == "feedforward":
         model = mx.model.FeedForward(mlp(), ctx=mx.cpu(), num_epoch=args.epochs,
                                      learning_rate=0.01, initializer=mx.init.Uniform(0.07))
-        model.fit(train, eval_data=val, eval_metric="acc")
-        history = model.history
+        model.fit(train, eval_data=val, eval_metric="acc", epoch_end_callback=epoch_end)
     else:
         mod = mx.mod.Module(mlp())
         mod.fit(train, eval_data=val, num_epoch=args.epochs, eval_metric="acc",
-                optimizer_params={"learning_rate": 0.01}, initializer=mx.init.Uniform(0.07))
-        history = mod.history
-    times = history["time"]
-    print(f"api={args.api} epochs={args.epochs} eval={args.eval}")
-    print("seconds per epoch (training only):", " ".join(f"{t:.3f}" for t in times))
+                optimizer_params={"learning_rate": 0.01}, initializer=mx.init.Uniform(0.07),
+                epoch_end_callback=epoch_end)
+    # epoch k's time: from the previous epoch's end callback (after its validation pass, if
+    # any) to this one's, i.e. training plus the previous validation
+    times = [b - a for a, b in zip(stamps, stamps[1:])]
+    print(f"{'MXNet ' + mx.__version__ if args.mxnet else 'pybridge'} api={args.api} "
+          f"epochs={args.epochs} eval={args.eval}")
+    print("seconds per epoch:", " ".join(f"{t:.3f}" for t in times))
     print(f"best {min(times):.3f} s/epoch = {60000 / min(times):.0f} samples/s")
     floor = numpy_epoch(x, y)
     print(f"same epoch in plain NumPy: {floor:.3f} s (engine/NumPy = {min(times) / floor:.2f})")
+    if args.mxnet:
+        return
     per_batch = breakdown(x, y)
     total = sum(per_batch.values())
     print(f"per batch {total:.2f} ms: " + ", ".join(f"{k} {v:.2f}" for k, v in per_batch.items()))

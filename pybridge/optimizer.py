@@ -285,7 +285,8 @@ def _sgd_step(w, g, mom, lr, wd, momentum, rescale, clip, xp):
             step = lr_ * _rescaled(g, rs, w.dtype.type(clip), xp)
         else:
             step = (lr_ * rs) * g
-        w *= (w.dtype.type(1) - lr_ * wd_)
+        if wd_ != 0:
+            w *= (w.dtype.type(1) - lr_ * wd_)
         w -= step
         return
     if clip is not None:
@@ -293,7 +294,8 @@ def _sgd_step(w, g, mom, lr, wd, momentum, rescale, clip, xp):
     else:
         step = (lr_ * rs) * g
     mom *= mo
-    mom -= (lr_ * wd_) * w
+    if wd_ != 0:
+        mom -= (lr_ * wd_) * w
     mom -= step
     w += mom
 
