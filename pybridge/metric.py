@@ -372,6 +372,50 @@ class F1(EvalMetric):
 
 
 @register
+class MCC(EvalMetric):
+    """Matthews correlation coefficient of a binary classifier (zero denominators -> 1)."""
+
+    def __init__(self, name="mcc", output_names=None, label_names=None, average="macro"):
+        self._average = average
+        self._metrics = _BinaryStats()
+        super().__init__(name, output_names=output_names, label_names=label_names,
+                         has_global_stats=True)
+
+    @staticmethod
+    def _mcc(c):
+        if not _BinaryStats.total(c):
+            return 0.
+        tp, fp, fn, tn = (float(c[k]) for k in ("tp", "fp", "fn", "tn"))
+        denom = 1.
+        for term in (tp + fp, tp + fn, tn + fp, tn + fn):
+            if term != 0.:
+                denom *= term
+        return (tp * tn - fp * fn) / math.sqrt(denom)
+
+    def update(self, labels, preds):
+        labels, preds = check_label_shapes(labels, preds, True)
+        for label, pred in zip(labels, preds):
+            self._metrics.update(label, pred, "MCC")
+        stats = self._metrics
+        if self._average == "macro":
+            self._add(self._mcc(stats.local), 1)
+            stats.reset_stats()
+        else:
+            self.sum_metric = self._mcc(stats.local) * stats.total(stats.local)
+            self.global_sum_metric = self._mcc(stats.glob) * stats.total(stats.glob)
+            self.num_inst = stats.total(stats.local)
+            self.global_num_inst = stats.total(stats.glob)
+
+    def reset(self):
+        super().reset()
+        self._metrics.reset_stats()
+
+    def reset_local(self):
+        super().reset_local()
+        self._metrics.local_reset_stats()
+
+
+@register
 class Perplexity(EvalMetric):
     """``exp`` of the mean negative log-probability of the labels."""
 
@@ -497,14 +541,21 @@ class NegativeLogLikelihood(_LogLoss):
 class PearsonCorrelation(EvalMetric):
     """Pearson correlation of flattened labels and predictions, averaged per batch."""
 
-    def __init__(self, name="pearsonr", output_names=None, label_names=None):
+    def __init__(self, name="pearsonr", output_names=None, label_names=None, average="macro"):
+        if average != "macro":
+            raise MXNetError(f"PearsonCorrelation: only average='macro' is supported, "
+                             f"got {average!r}")
+        self.average = average
         super().__init__(name, output_names=output_names, label_names=label_names,
                          has_global_stats=True)
 
     def update(self, labels, preds):
         labels, preds = check_label_shapes(labels, preds, True)
         for label, pred in zip(labels, preds):
-            label, pred = _host(label).ravel(), _host(pred).ravel()
+            label, pred = _host(label), _host(pred)
+            check_label_shapes(label, pred, shape=True)
+            label = label.ravel().astype(numpy.float64)
+            pred = pred.ravel().astype(numpy.float64)
             self._add(float(numpy.corrcoef(pred, label)[0, 1]), 1)
 
 

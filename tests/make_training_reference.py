@@ -73,6 +73,9 @@ def metrics():
              "perplexity": ("perplexity", {"ignore_label": None}, batches),
              "perplexity_ignore": ("perplexity", {"ignore_label": 1}, batches),
              "f1": ("f1", {}, binary), "f1_micro": ("f1", {"average": "micro"}, binary),
+             "mcc": ("mcc", {}, binary), "mcc_micro": ("mcc", {"average": "micro"}, binary),
+             "pearsonr": ("pearsonr", {}, [{"label": b["label"], "pred": [v[0] for v in b["pred"]]}
+                                           for b in regression]),
              "mse": ("mse", {}, regression), "rmse": ("rmse", {}, regression),
              "mae": ("mae", {}, regression), "loss": ("loss", {}, regression)}
     out = {}
@@ -93,12 +96,21 @@ def schedulers():
     m = mx.lr_scheduler.MultiFactorScheduler(step=[2, 5, 9], factor=0.3, base_lr=2.0)
     out["multifactor"] = {"kwargs": dict(step=[2, 5, 9], factor=0.3, base_lr=2.0),
                           "lr": [m(n) for n in range(0, 15)]}
+    kw = dict(max_update=20, base_lr=1.0, pwr=2, final_lr=0.1, warmup_steps=4,
+              warmup_begin_lr=0.2)
+    p = mx.lr_scheduler.PolyScheduler(**kw)
+    out["poly"] = {"kwargs": kw, "lr": [p(n) for n in range(0, 25)]}
+    kw = dict(max_update=12, base_lr=0.5, final_lr=0.05, warmup_steps=2,
+              warmup_mode="constant", warmup_begin_lr=0.1)
+    c = mx.lr_scheduler.CosineScheduler(**kw)
+    out["cosine"] = {"kwargs": kw, "lr": [c(n) for n in range(0, 16)]}
     return out
 
 
 def module_fit_run(out_prefix):
     """Module.fit for 3 epochs (SGD + momentum, padded last batch, acc + ce, validation):
     initial params, data, per-epoch metric values and final params."""
+    mx.random.seed(0)
     rng = np.random.RandomState(3)
     x = rng.randn(100, 20).astype(np.float32)
     y = rng.randint(0, 4, 100).astype(np.float32)

@@ -122,3 +122,18 @@ def test_mixed_and_load():
         load("fc_weight", mx.nd.zeros((2, 2)))
     with pytest.raises(MXNetError, match="Load: cannot initialize other"):
         mx.init.Load({})("other", w)
+
+
+def test_orthogonal_rows_are_orthonormal_times_scale():
+    w = _init(mx.init.Orthogonal(scale=1.5), "fc_weight", (6, 10))
+    np.testing.assert_allclose(w @ w.T, 1.5 ** 2 * np.eye(6), atol=1e-5)
+    w = _init(mx.init.Orthogonal(scale=1.0, rand_type="normal"), "fc_weight", (10, 6))
+    np.testing.assert_allclose(w.T @ w, np.eye(6), atol=1e-5)
+
+
+def test_bilinear_kernel():
+    w = _init(mx.init.Bilinear(), "up_weight", (1, 1, 4, 4))[0, 0]
+    f = np.ceil(4 / 2.)
+    c = (2 * f - 1 - f % 2) / (2. * f)
+    one = 1 - np.abs(np.arange(4) / f - c)
+    np.testing.assert_allclose(w, np.outer(one, one), rtol=1e-6)

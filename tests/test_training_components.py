@@ -47,10 +47,12 @@ def test_metric_values_match_mxnet(ref, key):
     assert value == pytest.approx(case["result"][1], rel=1e-6)
 
 
-@pytest.mark.parametrize("key", ["factor", "multifactor"])
+@pytest.mark.parametrize("key", _cases("schedulers"))
 def test_schedules_match_mxnet(ref, key):
     case = ref["schedulers"][key]
     klass = {"factor": mx.lr_scheduler.FactorScheduler,
-             "multifactor": mx.lr_scheduler.MultiFactorScheduler}[key]
+             "multifactor": mx.lr_scheduler.MultiFactorScheduler,
+             "poly": mx.lr_scheduler.PolyScheduler,
+             "cosine": mx.lr_scheduler.CosineScheduler}[key]
     sched = klass(**case["kwargs"])
     np.testing.assert_allclose([sched(n) for n in range(len(case["lr"]))], case["lr"], rtol=1e-12)
