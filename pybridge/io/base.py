@@ -140,18 +140,3 @@ class ResizeIter(DataIter):
 
     def getpad(self):
         return self.current_batch.pad
-
-
-def as_host_array(value, where, name):
-    """A NumPy/CuPy array (with its context) from an NDArray, array or nested list."""
-    from ..ndarray.ndarray import NDArray
-    if isinstance(value, NDArray):
-        return value
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError) as exc:
-        raise MXNetError(f"{where}: '{name}' must be an array: {exc}") from None
-    if arr.dtype.kind not in "biuf":
-        raise MXNetError(f"{where}: '{name}' must be numeric, got elements of type {arr.dtype}")
-    from ..ndarray.ndarray import array
-    return array(arr)
