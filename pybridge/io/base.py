@@ -7,7 +7,6 @@ bridge, for instance) can drive the training loop.
 """
 from collections import namedtuple
 
-
 from ..base import MXNetError, mx_real_t
 
 
