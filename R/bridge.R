@@ -8,6 +8,13 @@
 .mx.check <- function(res, fname) {
   cond <- attr(res, "mx.cond", exact = TRUE)
   if (is.null(cond)) return(res)
+  if (identical(cond, "interrupt")) {
+    # Ctrl-C while the engine ran: R's interrupt condition, so that tryCatch(interrupt = )
+    # and on.exit behave as for an interrupted R computation; uncaught, a clear error.
+    signalCondition(structure(class = c("interrupt", "condition"),
+                              list(message = paste0(fname, ": interrupted"), call = NULL)))
+    stop(fname, ": interrupted by the user (Ctrl-C)", call. = FALSE)
+  }
   if (identical(cond, "error")) {
     msg <- as.vector(res)
     if (!startsWith(msg, paste0(fname, ":"))) msg <- paste0(fname, ": ", msg)

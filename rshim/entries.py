@@ -33,9 +33,12 @@ def _message(exc):
 
 
 def _error_sexp(exc):
+    # Ctrl-C while the engine runs arrives as KeyboardInterrupt (Python's SIGINT handler);
+    # R/bridge.R turns it into R's own "interrupt" condition.
+    interrupted = isinstance(exc, KeyboardInterrupt)
     with R.Protect() as prot:
-        v = prot(R.mk_str(_message(exc)))
-        R.set_attr(v, "mx.cond", R.mk_str("error"))
+        v = prot(R.mk_str("interrupted by the user" if interrupted else _message(exc)))
+        R.set_attr(v, "mx.cond", R.mk_str("interrupt" if interrupted else "error"))
         return v
 
 
