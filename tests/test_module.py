@@ -298,3 +298,21 @@ def test_feedforward_feeds_iterator_label_to_auto_named_output():
     assert model.history["train"]["accuracy"][-1] > 0.9
     assert label_arg not in model.arg_params
     assert model.score(mx.io.NDArrayIter(x, y, batch_size=10)) > 0.9
+
+
+def test_validation_with_another_batch_size_does_not_disturb_training():
+    x, y = _blobs(48)
+
+    def run(with_eval):
+        mx.random.seed(5)
+        mod = mx.mod.Module(_softmax_net())
+        val = mx.io.NDArrayIter(x[:21], y[:21], batch_size=7) if with_eval else None
+        mod.fit(mx.io.NDArrayIter(x, y, batch_size=16), eval_data=val, num_epoch=3,
+                optimizer="sgd", optimizer_params={"learning_rate": 0.3, "momentum": 0.9})
+        return mod
+
+    plain, evaluated = run(False), run(True)
+    for key, value in plain.get_params()[0].items():
+        np.testing.assert_array_equal(evaluated.get_params()[0][key].asnumpy(), value.asnumpy())
+    assert len(evaluated.history["validation"]["accuracy"]) == 3
+    assert evaluated.data_shapes[0].shape == (7, 4)      # rebound for the last forward
