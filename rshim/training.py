@@ -130,7 +130,14 @@ def symbol_output(sym, index):
 
 
 def symbol_children(sym):
-    return sym.get_children()
+    """The inputs of the symbol's operator node(s), each node once (MXNet's GetChildren)."""
+    seen, heads = set(), []
+    for node, _, _ in sym._heads:
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        heads.extend(node.inputs)
+    return Symbol(heads) if heads else None
 
 
 def symbol_apply(sym, positional, named, name=None):
@@ -268,15 +275,78 @@ def exec_backward(ex, out_grads):
 
 
 # ------------------------------------------------------------------ data iterators
+class ArrayIter(DataIter):
+    """MXNet R's array iterator: samples shuffled once at creation (if asked), batches cut in
+    order, and the last, incomplete batch made of the *last* ``batch_size`` samples with
+    ``num.pad`` telling how many of them were already seen (as the real package's)."""
+
+    def __init__(self, data, label, batch_size, shuffle):
+        super().__init__(batch_size)
+        n = data.shape[0]
+        if label.shape[0] != n:
+            raise MXNetError(f"mx.io.arrayiter: label has {label.shape[0]} samples, data {n}")
+        if batch_size > n:
+            raise MXNetError(f"mx.io.arrayiter: batch.size ({batch_size}) is larger than the "
+                             f"number of samples ({n})")
+        if shuffle:
+            from pybridge.context import cpu
+            from pybridge.random import generator
+            order = generator(cpu()).permutation(n)
+            data, label = data[order], label[order]
+        self._x = np.ascontiguousarray(data, dtype=np.float32)
+        self._y = np.ascontiguousarray(label, dtype=np.float32)
+        self.num_data = n
+        self._ctx = mx.cpu()
+        self._pos = 0
+        self._start = None
+        self._pad = 0
+
+    @property
+    def provide_data(self):
+        return [DataDesc("data", (self.batch_size,) + self._x.shape[1:])]
+
+    @property
+    def provide_label(self):
+        return [DataDesc("label", (self.batch_size,) + self._y.shape[1:])]
+
+    def reset(self):
+        self._pos, self._start, self._pad = 0, None, 0
+
+    def iter_next(self):
+        n, bs = self.num_data, self.batch_size
+        if self._pos >= n:
+            self._start = None
+            return False
+        start, self._pad = self._pos, 0
+        if start + bs > n:
+            self._pad = start + bs - n
+            start = n - bs
+        self._start = start
+        self._pos += bs
+        return True
+
+    def _slice(self, arr):
+        if self._start is None:
+            raise MXNetError("the iterator has no current batch; call iter.next() first")
+        return NDArray(arr[self._start:self._start + self.batch_size], self._ctx)
+
+    def getdata(self):
+        return [self._slice(self._x)]
+
+    def getlabel(self):
+        return [self._slice(self._y)]
+
+    def getpad(self):
+        return self._pad
+
+
 def arrayiter(data, label, batch_size, shuffle):
     """mx.io.arrayiter: arrays already in engine order (the R dims reversed), copied once."""
-    data = np.ascontiguousarray(data, dtype=np.float32)
-    label = np.ascontiguousarray(label, dtype=np.float32)
+    data = np.asarray(data, dtype=np.float32)
+    label = np.asarray(label, dtype=np.float32)
     if data.ndim == 1:
         data = data.reshape(-1, 1)
-    it = mx.io.NDArrayIter(data, label, batch_size=int(batch_size), shuffle=bool(shuffle),
-                           last_batch_handle="pad", data_name="data", label_name="label")
-    return it
+    return ArrayIter(data, label, int(batch_size), bool(shuffle))
 
 
 def _iter_kwargs(kwargs):
@@ -572,7 +642,20 @@ def make_optimizer(name, kwargs):
         kw["eps"] = kw.pop("epsilon")
     if name == "adadelta":
         kw.pop("learning_rate", None)
+    if name == "adam":
+        return RAdam(**kw)
     return mx.optimizer.create(name, **kw)
+
+
+class RAdam(mx.optimizer.Adam):
+    """MXNet R's adam: the adam_update step without Python's bias correction of the rate."""
+
+    def _get_lr(self, index):
+        lr = super()._get_lr(index)
+        t = self._index_update_count.get(index, 0)
+        if t < 1:
+            return lr
+        return lr * (1. - self.beta1 ** t) / math.sqrt(1. - self.beta2 ** t)
 
 
 def make_scheduler(kind, step, factor, stop_factor_lr):
