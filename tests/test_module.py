@@ -316,3 +316,20 @@ def test_validation_with_another_batch_size_does_not_disturb_training():
         np.testing.assert_array_equal(evaluated.get_params()[0][key].asnumpy(), value.asnumpy())
     assert len(evaluated.history["validation"]["accuracy"]) == 3
     assert evaluated.data_shapes[0].shape == (7, 4)      # rebound for the last forward
+
+
+R_VALUES = [2 / 3, 0.5, 1.0, 100000.0, 123456.0, 1e-5, 0.0001, 0.00012, 1234567.0, -2.5, 1e15,
+            0.1 + 0.2, 1e-300, 0.9187, 12345678901234567.0]
+
+
+def test_r_number_matches_r_as_character():
+    import shutil
+    import subprocess
+    rscript = shutil.which("Rscript")
+    if rscript is None:
+        pytest.skip("R is not installed")
+    code = "for (v in c(%s)) cat(as.character(v), '\\n')" % ", ".join(repr(v) for v in R_VALUES)
+    out = subprocess.run([rscript, "-e", code], capture_output=True, text=True, timeout=60)
+    want = out.stdout.split()
+    assert len(want) == len(R_VALUES)
+    assert [mx.mod.reporting.r_number(v) for v in R_VALUES] == want

@@ -55,13 +55,24 @@ class FeedForwardReporter(PythonReporter):
 
 
 def r_number(value):
-    """A number as R's ``as.character`` prints it (15 significant digits, NaN, Inf)."""
+    """A number as R's ``paste``/``as.character`` prints it: at most 15 significant digits,
+    fixed or scientific notation, whichever is narrower (fixed on a tie), NaN, Inf."""
     value = float(value)
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "Inf" if value > 0 else "-Inf"
-    return "%.15g" % value
+    if value == 0:
+        return "0"
+    mantissa, exp = ("%.14e" % value).split("e")
+    digits = mantissa.replace("-", "").replace(".", "").rstrip("0") or "0"
+    exp = int(exp)
+    nsig = len(digits)
+    sign = "-" if value < 0 else ""
+    sci = sign + digits[0] + ("." + digits[1:] if nsig > 1 else "") + \
+        "e" + ("-" if exp < 0 else "+") + "%02d" % abs(exp)
+    fixed = "%.*f" % (max(0, nsig - 1 - exp), value)
+    return fixed if len(fixed) <= len(sci) else sci
 
 
 class RReporter:
