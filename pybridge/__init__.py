@@ -11,6 +11,8 @@ from . import symbol as sym
 from . import initializer as init
 from . import module as mod
 from . import visualization as viz
+from .symbol import naming as name  # mx.name.NameManager / mx.name.Prefix, as MXNet
+from .symbol.naming import AttrScope
 from .base import MXNetError
 from .context import Context, cpu, current_context, gpu, num_gpus
 

@@ -394,3 +394,13 @@ def test_plot_network_matches_mxnet(fixtures_dir):
         ref_nodes, ref_edges = _dot_graph(src)
         assert ref_nodes and ref_edges
         assert _dot_graph(ours[key]) == (ref_nodes, ref_edges), key
+
+
+def test_name_and_attr_scope_are_public_as_in_mxnet():
+    import pybridge as mx
+    with mx.name.Prefix("p_"):
+        s = mx.sym.FullyConnected(mx.sym.Variable("data"), num_hidden=3)
+    assert s.name == "p_fullyconnected0"
+    with mx.AttrScope(ctx_group="dev1"):
+        v = mx.sym.Variable("x")
+    assert v.attr("ctx_group") == "dev1"
