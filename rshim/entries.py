@@ -56,14 +56,27 @@ def _with_warnings(res):
 
 def entry(fn):
     """Make ``fn(*sexp_args) -> sexp`` an .External routine (registered in _ENTRIES)."""
+    rlib = R.rlib              # (R_NilValue is read per call: R may start after this import)
+    CAR, CDR = rlib.CAR, rlib.CDR
+    arity = fn.__code__.co_argcount
+
     def run(args):
         try:
-            args = R.rlib.CDR(args)
-            argv = []
-            while args != R.rlib.R_NilValue:
-                argv.append(R.rlib.CAR(args))
-                args = R.rlib.CDR(args)
-            res = fn(*argv)
+            args = CDR(args)                          # skip the routine itself
+            if arity == 3:                            # the hot entries: unrolled
+                a = CAR(args)
+                args = CDR(args)
+                b = CAR(args)
+                res = fn(a, b, CAR(CDR(args)))
+            else:
+                argv = []
+                nil = rlib.R_NilValue
+                while args != nil:
+                    argv.append(CAR(args))
+                    args = CDR(args)
+                if len(argv) != arity:
+                    raise TypeError(f"{fn.__name__}: expected {arity} arguments, got {len(argv)}")
+                res = fn(*argv)
             if _pending_warnings:
                 res = _with_warnings(res)
             return res
@@ -155,13 +168,19 @@ _OPS = {
 _UNARY = {"-": ("_rminus_scalar", 0.0), "+": ("_plus_scalar", 0.0), "!": ("_equal_scalar", 0.0)}
 
 
+_objects = handles._objects
+_rlib = R.rlib
+
+
 def _operand(x, generic):
-    if x.sxpinfo.type == R.EXTPTRSXP:
-        hid = R.handle_of(x)
-        if hid is not None:
-            return handles.get(hid), True
-    t = R.typeof(x)
-    if t in (R.REALSXP, R.INTSXP, R.LGLSXP) and R.length(x) == 1:
+    t = x.sxpinfo.type
+    if t == R.EXTPTRSXP:
+        hid = int(R.ffi.cast("intptr_t", _rlib.R_ExternalPtrAddr(x)))
+        obj = _objects.get(hid)
+        return (obj if obj is not None else handles.get(hid)), True
+    elif t == R.REALSXP and _rlib.Rf_xlength(x) == 1:
+        return _rlib.REAL(x)[0], False
+    elif t in (R.INTSXP, R.LGLSXP) and _rlib.Rf_xlength(x) == 1:
         v = R.scalar(x)
         return (float("nan") if v is None else float(v)), False
     raise convert.ConversionError(

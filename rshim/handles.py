@@ -44,19 +44,18 @@ def clear():
     _objects.clear()
 
 
-def _finalize(sexp):
-    try:
-        from ._rapi import handle_of
-        hid = handle_of(sexp)
-        if hid is not None:
-            _objects.pop(hid, None)
-    except BaseException:      # noqa: B036  (nothing may unwind into R's GC)
-        pass
-
-
 def _make_c_finalizer():
-    from ._rapi import ffi
-    return ffi.callback("void (SEXP)", _finalize)
+    from ._rapi import ffi, rlib
+    addr_of = rlib.R_ExternalPtrAddr
+    cast = ffi.cast
+    pop = _objects.pop
+
+    def finalize(sexp):
+        try:
+            pop(int(cast("intptr_t", addr_of(sexp))), None)
+        except BaseException:      # noqa: B036  (nothing may unwind into R's GC)
+            pass
+    return ffi.callback("void (SEXP)", finalize)
 
 
 c_finalizer = _make_c_finalizer()
