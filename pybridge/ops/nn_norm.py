@@ -9,10 +9,11 @@ from .nn_random import uniform
 
 # ------------------------------------------------------------------ BatchNorm
 class _UpdateOnBackward(chainer.function_node.FunctionNode):
-    """Identity whose backward pass runs ``update`` once.
+    """Identity whose backward pass runs ``update``.
 
     MXNet updates BatchNorm's moving statistics in the backward pass (a forward pass in
-    training mode alone leaves them unchanged); this node puts the update there.
+    training mode alone leaves them unchanged; each backward pass updates once more); this
+    node puts the update there.
     """
 
     def __init__(self, update):
@@ -23,9 +24,7 @@ class _UpdateOnBackward(chainer.function_node.FunctionNode):
         return inputs[0],
 
     def backward(self, indexes, grad_outputs):
-        if self._update is not None:
-            self._update()
-            self._update = None
+        self._update()
         return grad_outputs
 
 
