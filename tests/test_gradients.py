@@ -189,3 +189,15 @@ def test_max_pooling_ties_send_the_gradient_to_the_first_maximum():
     want[1, 0] = 1.0          # row-major first of the tied pair
     want[0, 2] = want[2, 0] = want[2, 2] = 1.0   # all-zero windows: their first cell
     np.testing.assert_array_equal(x.grad[0, 0], want)
+
+
+@pytest.mark.parametrize("op_name,shapes,kw", [
+    ("LayerNorm", [(3, 4, 5), (5,), (5,)], {}),
+    ("LayerNorm", [(3, 4, 5), (4,), (4,)], dict(axis=1)),
+    ("InstanceNorm", [(2, 3, 4, 2), (3,), (3,)], {}),
+    ("L2Normalization", [(2, 3, 4)], dict(mode="instance")),
+    ("L2Normalization", [(2, 3, 4)], dict(mode="channel")),
+    ("L2Normalization", [(2, 3, 4)], dict(mode="spatial")),
+])
+def test_other_normalizations(op_name, shapes, kw):
+    check(op_name, [r(*s) for s in shapes], atol=1e-4, rtol=1e-3, **kw)

@@ -208,3 +208,20 @@ def test_every_nn_and_loss_operator_is_tested():
     assert len(ours) >= 20
     missing = sorted(name for name in ours if f'"{name}"' not in text and f".{name}(" not in text)
     assert not missing, f"nn/loss operators without a test: {missing}"
+
+
+def test_softmax_cross_entropy():
+    x = np.random.randn(6, 4).astype(np.float32)
+    lab = np.array([0, 3, 1, 1, 2, 0])
+    p = softmax(x.astype(np.float64))
+    want = -np.log(p[np.arange(6), lab]).sum()
+    got = mx.nd.softmax_cross_entropy(mx.nd.array(x), mx.nd.array(lab))
+    assert got.shape == (1,)
+    close(got.asnumpy(), [want])
+    out, gx, _ = run("softmax_cross_entropy", x, lab, head=np.array([2.0]))
+    close(out, [want])
+    close(gx, 2.0 * (p - np.eye(4)[lab]))     # an ordinary loss: scaled by the head gradient
+    op = get_op("softmax_cross_entropy")
+    assert op.infer_shape(op.parse_attrs({}), [(6, 4), None]) == ([(6, 4), (6,)], [(1,)], [])
+    with pytest.raises(MXNetError, match="softmax_cross_entropy"):
+        mx.nd.softmax_cross_entropy(mx.nd.array(x), mx.nd.array(lab[:4]))

@@ -646,3 +646,51 @@ def test_deconvolution_generic_path_matches_fast_path():
     y.backward()
     for g, v in zip(grads, vs):
         close(g, v.grad, 1e-4, 1e-4)
+
+
+# ---------------------------------------------------------------- LayerNorm, InstanceNorm, L2
+def _norm_ref(x, axes, eps):
+    m = x.mean(axis=axes, keepdims=True)
+    v = ((x - m) ** 2).mean(axis=axes, keepdims=True)
+    return (x - m) / np.sqrt(v + eps), m, np.sqrt(v + eps)
+
+
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_layer_norm(axis):
+    x = rand(2, 3, 4, 5)
+    c = x.shape[axis]
+    g, b = np.abs(rand(c)) + 0.5, rand(c)
+    shape = [1] * 4
+    shape[axis] = c
+    y, m, s = _norm_ref(x.astype(np.float64), (axis % 4,), 1e-5)
+    want = y * g.reshape(shape) + b.reshape(shape)
+    close(mx.nd.LayerNorm(nd(x), nd(g), nd(b), axis=axis).asnumpy(), want, 1e-4, 1e-4)
+    out = graph("LayerNorm", [x, g, b], axis=axis, output_mean_var=True)
+    close(out[0], want, 1e-4, 1e-4)
+    close(out[1], m)
+    close(out[2], s)
+    op = get_op("LayerNorm")
+    ins, outs, _ = op.infer_shape(op.parse_attrs({"axis": axis}), [(2, 3, 4, 5), None, None])
+    assert ins[1] == ins[2] == (c,) and outs == [(2, 3, 4, 5)]
+    with pytest.raises(MXNetError, match="LayerNorm.*gamma"):
+        mx.nd.LayerNorm(nd(x), nd(np.ones(7)), nd(b), axis=axis)
+
+
+def test_instance_norm():
+    x = rand(2, 3, 4, 5)
+    g, b = np.abs(rand(3)) + 0.5, rand(3)
+    y = _norm_ref(x.astype(np.float64), (2, 3), 1e-3)[0]
+    want = y * g.reshape(1, 3, 1, 1) + b.reshape(1, 3, 1, 1)
+    close(mx.nd.InstanceNorm(nd(x), nd(g), nd(b)).asnumpy(), want, 1e-4, 1e-4)
+    close(graph("InstanceNorm", [x, g, b])[0], want, 1e-4, 1e-4)
+    op = get_op("InstanceNorm")
+    assert op.infer_shape(op.parse_attrs({}), [(2, 3, 4, 5), None, None])[0][1] == (3,)
+
+
+@pytest.mark.parametrize("mode,axes", [("instance", (1, 2, 3)), ("channel", (1,)),
+                                       ("spatial", (2, 3))])
+def test_l2_normalization(mode, axes):
+    x = rand(2, 3, 4, 5)
+    want = x / np.sqrt((x.astype(np.float64) ** 2).sum(axis=axes, keepdims=True) + 1e-10)
+    close(mx.nd.L2Normalization(nd(x), mode=mode).asnumpy(), want)
+    close(graph("L2Normalization", [x], mode=mode)[0], want)

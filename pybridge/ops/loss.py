@@ -274,3 +274,35 @@ class MakeLossNode(chainer.function_node.FunctionNode):
 def make_loss(call, data):
     """Treats its input as a loss: identity forward, gradient ``grad_scale`` (normalized) backward."""
     return _apply(MakeLossNode(call.attrs), call, (data,))
+
+
+# ------------------------------------------------------------------ softmax_cross_entropy
+def _sce_infer(attrs, shapes):
+    data, label = shapes
+    if data is None:
+        return shapes, [(1,)], []
+    if len(data) != 2:
+        raise MXNetError(f"softmax_cross_entropy: data must be 2-D (batch, classes), got "
+                         f"{fmt(data)}")
+    if label is None:
+        shapes[1] = (data[0],)
+    elif tuple(label) != (data[0],):
+        raise MXNetError(f"softmax_cross_entropy: shape inconsistent for input 'label': provided "
+                         f"{fmt(label)}, inferred ({data[0]},)")
+    return shapes, [(1,)], []
+
+
+@register("softmax_cross_entropy", inputs=("data", "label"), infer_shape=_sce_infer)
+def softmax_cross_entropy(call, data, label):
+    """Sum over the batch of ``-log(softmax(data)[label])``; an array of shape (1,)."""
+    if data.ndim != 2 or label.shape != (data.shape[0],):
+        raise MXNetError(f"softmax_cross_entropy: data must be (batch, classes) and label "
+                         f"(batch,), got {fmt(data.shape)} and {fmt(label.shape)}")
+    xp = call.xp
+    idx = raw(label).astype(xp.int32)
+    if not is_variable(data):
+        z = data - data.max(axis=1, keepdims=True)
+        logp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
+        return -logp[xp.arange(data.shape[0]), idx].sum(keepdims=True).astype(data.dtype)
+    F = call.F
+    return F.reshape(F.sum(F.softmax_cross_entropy(data, idx, reduce="no")), (1,))
