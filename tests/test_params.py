@@ -131,3 +131,18 @@ def test_parsed_parameters_are_cached_by_value_and_type():
     assert mx.nd.sum(a, axis=[0, 1]).shape == (4,)
     for i in range(100):                          # more distinct calls than the cache holds
         assert mx.nd.slice_axis(a, axis=2, begin=0, end=1 + i % 4).shape == (2, 3, 1 + i % 4)
+
+
+@pytest.mark.parametrize("call,message", [
+    (lambda: mx.nd.tile(nd(), reps=(10**12,)), "tile: out of memory"),
+    (lambda: mx.nd.random.uniform(shape=(10**12,)), "_random_uniform: out of memory"),
+    (lambda: mx.nd.zeros((10**12,)), "zeros: out of memory"),
+    (lambda: mx.nd.one_hot(nd(), depth=10**12), "one_hot: out of memory"),
+    (lambda: mx.nd.softmax(nd(), temperature=0), "softmax: temperature must not be zero"),
+    (lambda: mx.nd._arange(start=float("inf")), "_arange: start, stop and step must be finite"),
+    (lambda: mx.nd.concat(nd(), nd(), num_args=10**12), "Concat: num_args is 1000000000000 but 2"),
+    (lambda: mx.nd.add_n(nd(), num_args=3), "add_n: num_args is 3 but 1"),
+])
+def test_hostile_values_raise_mxnet_errors(call, message):
+    with pytest.raises(mx.MXNetError, match=message):
+        call()

@@ -118,8 +118,10 @@ class NDArray:
         return NDArray(self._data.reshape(new), self._ctx)
 
     def wait_to_read(self):
+        """Block until the array's value is computed (GPU work is queued asynchronously)."""
         if not isinstance(self._data, np.ndarray):
-            self._ctx.xp.cuda.get_current_stream().synchronize()
+            from .. import _gpu
+            _gpu.synchronize(self._ctx.device_id)
 
     def tolist(self):
         return self.asnumpy().tolist()
@@ -283,8 +285,10 @@ def run_op(op, attrs, inputs, out=None):
         if msg.startswith(op.name + ":"):
             raise
         raise MXNetError(f"{op.name}: {msg}") from None
-    except (ValueError, TypeError, IndexError) as exc:
+    except (ValueError, TypeError, IndexError, ArithmeticError) as exc:
         raise MXNetError(f"{op.name}: {exc}") from None
+    except MemoryError as exc:
+        raise MXNetError(f"{op.name}: out of memory ({exc})") from None
     if result.__class__ is np.ndarray and out is None:    # the common case, kept short
         return NDArray(result, ctx)
     outs = result if isinstance(result, (tuple, list)) else (result,)
@@ -341,7 +345,12 @@ def _fill(where, fill, shape, ctx, dtype):
     shape = _check_shape(shape, where)
     ctx = _ctx_or_default(ctx)
     dt = as_dtype(dtype, where)
-    return NDArray(fill(ctx.xp, shape, dt), ctx)
+    try:
+        return NDArray(fill(ctx.xp, shape, dt), ctx)
+    except MemoryError as exc:
+        raise MXNetError(f"{where}: out of memory ({exc})") from None
+    except (ValueError, TypeError, OverflowError) as exc:    # e.g. full() with a bad value
+        raise MXNetError(f"{where}: {exc}") from None
 
 
 def zeros(shape, ctx=None, dtype=None, **kwargs):
@@ -392,13 +401,9 @@ def array(source_array, ctx=None, dtype=None):
 
 
 def waitall():
-    """Block until all pending work is done (work is synchronous on CPU)."""
-    try:
-        import cupy
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            cupy.cuda.Device().synchronize()
-    except Exception:
-        pass
+    """Block until all pending work is done (CPU work is synchronous; GPU work is queued)."""
+    from .. import _gpu
+    _gpu.synchronize()
 
 
 def concatenate(arrays, axis=0, always_copy=True):

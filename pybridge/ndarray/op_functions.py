@@ -69,6 +69,9 @@ def make_function(op):
             return run_op(op, fast[0], args)
         arrays, named, params = _split_arguments(op, args, kwargs)
         attrs = _parse_cached(op, params, cache)
+        if op.num_args_key and attrs[op.num_args_key] != len(arrays) + len(named):
+            raise MXNetError(f"{op.name}: {op.num_args_key} is {attrs[op.num_args_key]} but "
+                             f"{len(arrays) + len(named)} input array(s) were given")
         if named:
             slots = op.input_names(attrs) + op.aux_names(attrs)
             filled = dict(zip(slots, arrays))

@@ -127,6 +127,8 @@ def _softmax_input(call, data, op):
     x = _float(call, data)
     if a.dtype is not None and raw(x).dtype.name != a.dtype:
         x = call.F.cast(x, a.dtype)
+    if a.temperature == 0:
+        raise MXNetError(f"{op}: temperature must not be zero")
     if a.temperature is not None and a.temperature != 1.0:
         x = x * raw(x).dtype.type(1.0 / a.temperature)
     return x

@@ -446,6 +446,8 @@ def full(call):
 def _arange_values(attrs):
     a = attrs
     start, stop = (0.0, a.start) if a.stop is None else (a.start, a.stop)
+    if not all(np.isfinite(v) for v in (start, stop, a.step)):
+        raise MXNetError(f"_arange: start, stop and step must be finite, got {start}, {stop}, {a.step}")
     if a.step == 0:
         raise MXNetError("_arange: step must not be zero")
     if a.repeat < 1:
