@@ -45,6 +45,8 @@ def create(init, **kwargs):
         return init
     if isinstance(init, dict):
         config = dict(init)
+        if "initializer" not in config:
+            raise MXNetError("initializer.create: a config dict needs an 'initializer' key")
         return create(config.pop("initializer"), **config)
     if not isinstance(init, str):
         raise MXNetError(f"initializer.create: 'init' must be a name or an Initializer, "
@@ -69,6 +71,16 @@ class InitDesc(str):
         ret.attrs = attrs or {}
         ret.global_init = global_init
         return ret
+
+
+def _number(where, name, value):
+    """A finite real number, or MXNetError naming the argument."""
+    import math
+    import numbers
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or \
+            not math.isfinite(float(value)):
+        raise MXNetError(f"{where}: '{name}' must be a finite number, got {value!r}")
+    return float(value)
 
 
 def _fill(arr, value):
@@ -251,10 +263,11 @@ class Xavier(Initializer):
 
     def __init__(self, rnd_type="uniform", factor_type="avg", magnitude=3):
         super().__init__(rnd_type=rnd_type, factor_type=factor_type, magnitude=magnitude)
-        if rnd_type not in ("uniform", "gaussian"):
+        magnitude = _number("Xavier", "magnitude", magnitude)
+        if not isinstance(rnd_type, str) or rnd_type not in ("uniform", "gaussian"):
             raise MXNetError(f"Xavier: unknown rnd_type '{rnd_type}'; expected 'uniform' or "
                              f"'gaussian'")
-        if factor_type not in ("avg", "in", "out"):
+        if not isinstance(factor_type, str) or factor_type not in ("avg", "in", "out"):
             raise MXNetError(f"Xavier: incorrect factor_type '{factor_type}'; expected 'avg', "
                              f"'in' or 'out'")
         self.rnd_type = rnd_type
@@ -281,6 +294,7 @@ class MSRAPrelu(Xavier):
     """He initialization: Gaussian Xavier with magnitude ``2 / (1 + slope**2)``."""
 
     def __init__(self, factor_type="avg", slope=0.25):
+        slope = _number("MSRAPrelu", "slope", slope)
         super().__init__("gaussian", factor_type, 2. / (1 + slope ** 2))
         self._kwargs = {"factor_type": factor_type, "slope": slope}
 

@@ -163,6 +163,8 @@ def create(metric, *args, **kwargs):
         return composite
     if isinstance(metric, dict):
         config = dict(metric)
+        if "metric" not in config:
+            raise MXNetError("metric.create: a config dict needs a 'metric' key (the name)")
         return create(config.pop("metric"), **config)
     if not isinstance(metric, str):
         raise MXNetError(f"metric.create: 'metric' must be a name, an EvalMetric, a callable "

@@ -17,13 +17,28 @@ from . import loop
 from .reporting import PythonReporter
 
 
+def check_num_batch(where, num_batch):
+    """None or a non-negative integer."""
+    if num_batch is None:
+        return None
+    if isinstance(num_batch, bool) or not isinstance(num_batch, (int, np.integer)) or \
+            num_batch < 0:
+        raise MXNetError(f"{where}: 'num_batch' must be None or a non-negative integer, "
+                         f"got {num_batch!r}")
+    return int(num_batch)
+
+
 def parse_data_desc(where, names, descs, kind):
     """``[DataDesc]`` from DataDesc / (name, shape) items, checked against ``names``."""
+    if descs is not None and not isinstance(descs, (list, tuple)):
+        raise MXNetError(f"{where}: {kind} shapes must be a list of DataDesc or (name, shape), "
+                         f"got {type(descs).__name__}")
     out = []
     for item in descs or []:
         if isinstance(item, DataDesc):
             out.append(item)
-        elif isinstance(item, (tuple, list)) and len(item) == 2:
+        elif isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str) \
+                and isinstance(item[1], (tuple, list)):
             out.append(DataDesc(item[0], item[1]))
         else:
             raise MXNetError(f"{where}: each {kind} shape must be a DataDesc or (name, shape), "
@@ -71,6 +86,7 @@ class BaseModule:
         """Run ``eval_data`` forward and return ``[(name, value)]`` of ``eval_metric``."""
         if not (self.binded and self.params_initialized):
             raise MXNetError("score: the module must be bound and its parameters initialized")
+        num_batch = check_num_batch("score", num_batch)
         eval_metric = _metric.create(eval_metric) if not hasattr(eval_metric, "update") \
             else eval_metric
         return loop.evaluate(self, eval_data, eval_metric, epoch, batch_end_callback,
@@ -81,6 +97,7 @@ class BaseModule:
         if not (self.binded and self.params_initialized):
             raise MXNetError("iter_predict: the module must be bound and its parameters "
                              "initialized")
+        num_batch = check_num_batch("iter_predict", num_batch)
         if reset:
             eval_data.reset()
         nbatch = 0
@@ -107,6 +124,7 @@ class BaseModule:
             return self.get_outputs()[0]
         if not hasattr(eval_data, "reset"):
             raise MXNetError("predict: eval_data must be an NDArray or a DataIter")
+        num_batch = check_num_batch("predict", num_batch)
         output_list = [[o.copy() for o in outs] for outs, _, _ in
                        self.iter_predict(eval_data, num_batch, reset)]
         if not output_list:

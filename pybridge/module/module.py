@@ -41,6 +41,8 @@ class Module(BaseModule):
                  logger=logging, context=None, work_load_list=None, fixed_param_names=None,
                  state_names=None, group2ctxs=None, compression_params=None):
         super().__init__(logger=logger)
+        if not hasattr(symbol, "list_arguments") or not hasattr(symbol, "list_outputs"):
+            raise MXNetError(f"Module: 'symbol' must be a Symbol, got {type(symbol).__name__}")
         if context is None:
             context = cpu()
         contexts = [context] if isinstance(context, Context) else list(context)
@@ -359,6 +361,9 @@ class Module(BaseModule):
         self._need("forward", bound=True, params=True)
         if is_train is None:
             is_train = self.for_training
+        if not isinstance(getattr(data_batch, "data", None), (list, tuple)):
+            raise MXNetError(f"Module.forward: 'data_batch' must be a DataBatch (with a list of "
+                             f"NDArrays as data), got {type(data_batch).__name__}")
         data = list(data_batch.data)
         if len(data) != len(self._data_names):
             raise MXNetError(f"Module.forward: the batch has {len(data)} data arrays, the module "
@@ -406,11 +411,13 @@ class Module(BaseModule):
 
     def get_outputs(self, merge_multi_context=True):
         self._need("get_outputs", bound=True, params=True)
+        merge_multi_context = _flag("get_outputs", "merge_multi_context", merge_multi_context)
         outs = list(self._exec.outputs)
         return outs if merge_multi_context else [[o] for o in outs]
 
     def get_input_grads(self, merge_multi_context=True):
         self._need("get_input_grads", bound=True, params=True)
+        merge_multi_context = _flag("get_input_grads", "merge_multi_context", merge_multi_context)
         if not self.inputs_need_grad:
             raise MXNetError("Module.get_input_grads: bind with inputs_need_grad=True first")
         grads = [self._exec.grad_dict[name] for name in self._data_names]
@@ -468,6 +475,12 @@ class Module(BaseModule):
                     arr._data[...] = _to_device(flat[key]._data, arr._ctx)
             self._updater.states[index] = state
             self._updater.states_synced[index] = True
+
+
+def _flag(where, name, value):
+    if isinstance(value, (bool, int)) and value in (0, 1):
+        return bool(value)
+    raise MXNetError(f"Module.{where}: '{name}' must be True or False, got {value!r}")
 
 
 def _flatten_state(state):
