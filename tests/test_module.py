@@ -333,3 +333,23 @@ def test_r_number_matches_r_as_character():
     want = out.stdout.split()
     assert len(want) == len(R_VALUES)
     assert [mx.mod.reporting.r_number(v) for v in R_VALUES] == want
+
+
+def test_bad_arguments_give_mxnet_errors():
+    with pytest.raises(MXNetError, match="Module: 'symbol' must be a Symbol"):
+        mx.mod.Module("not a symbol")
+    mod = _bound()
+    mod.init_params()
+    with pytest.raises(MXNetError, match="Module.forward: 'data_batch' must be a DataBatch"):
+        mod.forward(None)
+    with pytest.raises(MXNetError, match="Module.reshape: data shapes must be a list"):
+        mod.reshape(3.5)
+    it = mx.io.NDArrayIter(np.ones((8, 4), np.float32), np.zeros(8), 4)
+    with pytest.raises(MXNetError, match="predict: 'num_batch'"):
+        mod.predict(it, num_batch="two")
+    with pytest.raises(MXNetError, match="get_outputs: 'merge_multi_context'"):
+        mod.get_outputs(merge_multi_context="yes")
+    with pytest.raises(MXNetError, match="Xavier: 'magnitude' must be a finite number"):
+        mx.init.Xavier(magnitude="big")
+    with pytest.raises(MXNetError, match="metric.create: a config dict needs a 'metric' key"):
+        mx.metric.create({"name": "x"})
