@@ -52,7 +52,7 @@ mx.io.arrayiter <- function(data, label, batch.size = 128, shuffle = FALSE) {
   }
   if (anyNA(data)) stop(fname, ": data contains NA values", call. = FALSE)
   if (anyNA(label)) stop(fname, ": label contains NA values", call. = FALSE)
-  if (is.null(dim(data))) dim(data) <- c(1L, length(data))
+  if (is.null(dim(data))) dim(data) <- length(data)
   if (is.null(dim(label))) dim(label) <- length(label)
   it <- .mx.py(fname, .mx.sym.path("arrayiter"),
                list(data, label, as.integer(batch.size), isTRUE(shuffle)))

@@ -237,24 +237,14 @@ mx.model.FeedForward.create <- function(symbol, X, y = NULL, ctx = NULL, begin.r
   epoch.cbs <- .mx.callbacks(epoch.end.callback, "epoch.end.callback", fname)
   batch.cbs <- .mx.callbacks(batch.end.callback, "batch.end.callback", fname)
   env <- new.env()
-  env$metric <- list(get = function(state) state)
+  if (!is.null(metric)) env$metric <- list(get = function(state) state)
   env$symbol <- symbol
   env$begin.round <- begin.round
   env$end.round <- num.round
-  epoch.fn <- NULL
-  if (!is.null(epoch.cbs)) {
-    epoch.fn <- function(iteration, train, validation, arg.params, aux.params) {
-      env$iteration <- iteration
-      env$train.metric <- train
-      env$eval.metric <- validation
-      env$model <- .mx.model.new(symbol, arg.params, aux.params)
-      keep <- TRUE
-      for (cb in epoch.cbs) {
-        if (identical(cb(iteration, 0, env, verbose = verbose), FALSE)) keep <- FALSE
-      }
-      keep
-    }
-  }
+  # batch-end callbacks run inside the engine's loop: their messages and warnings are kept
+  # and re-signalled in R after the epoch (where the caller's handlers can see them)
+  held <- new.env()
+  held$conds <- list()
   batch.fn <- NULL
   if (!is.null(batch.cbs)) {
     batch.fn <- function(iteration, nbatch, train) {
@@ -262,7 +252,15 @@ mx.model.FeedForward.create <- function(symbol, X, y = NULL, ctx = NULL, begin.r
       env$train.metric <- train
       env$eval.metric <- NULL
       keep <- TRUE
-      for (cb in batch.cbs) if (identical(cb(iteration, nbatch, env), FALSE)) keep <- FALSE
+      withCallingHandlers({
+        for (cb in batch.cbs) if (identical(cb(iteration, nbatch, env), FALSE)) keep <- FALSE
+      }, message = function(m) {
+        held$conds[[length(held$conds) + 1L]] <- m
+        invokeRestart("muffleMessage")
+      }, warning = function(w) {
+        held$conds[[length(held$conds) + 1L]] <- w
+        invokeRestart("muffleWarning")
+      })
       keep
     }
   }
@@ -280,13 +278,47 @@ mx.model.FeedForward.create <- function(symbol, X, y = NULL, ctx = NULL, begin.r
       NULL
     }
   }
-  res <- .mx.py(fname, .mx.sym.path("fit"),
-                list(symbol, train.iter, eval.iter, ctx1, as.integer(begin.round),
-                     as.integer(num.round), engine.opt, metric, params$arg.params,
-                     params$aux.params, as.list(input.names), as.list(output.names),
-                     as.list(fixed.param), verbose, function(text) message(text),
-                     epoch.fn, batch.fn, progress))
-  .mx.model.new(symbol, res$arg.params, res$aux.params, .mx.history(res$history))
+  trainer <- .mx.py(fname, .mx.sym.path("Trainer"),
+                    list(symbol, train.iter, eval.iter, ctx1, engine.opt, metric,
+                         params$arg.params, params$aux.params, as.list(input.names),
+                         as.list(output.names), as.list(fixed.param), batch.fn, progress))
+  flush.held <- function() {
+    conds <- held$conds
+    held$conds <- list()
+    for (cond in conds) {
+      if (inherits(cond, "message")) message(cond) else warning(cond)
+    }
+  }
+  if (verbose) message("Start training with ", length(ctx), " devices")
+  for (iteration in seq.int(begin.round, length.out = max(0, num.round - begin.round + 1))) {
+    res <- tryCatch(.mx.method(fname, trainer, "epoch", list(iteration)),
+                    error = function(e) {
+                      flush.held()
+                      stop(e)
+                    })
+    flush.held()
+    if (verbose && !is.null(res$train)) {
+      message("[", iteration, "] Train-", res$train$name, "=", res$train$value)
+    }
+    if (verbose && !is.null(res$validation)) {
+      message("[", iteration, "] Validation-", res$validation$name, "=", res$validation$value)
+    }
+    if (!is.null(epoch.cbs)) {
+      p <- .mx.method(fname, trainer, "params")
+      env$iteration <- iteration
+      env$train.metric <- res$train
+      env$eval.metric <- res$validation
+      env$model <- .mx.model.new(symbol, p$arg.params, p$aux.params)
+      keep <- TRUE
+      for (cb in epoch.cbs) {
+        if (identical(cb(iteration, 0, env, verbose = verbose), FALSE)) keep <- FALSE
+      }
+      if (!keep) break
+    }
+  }
+  p <- .mx.method(fname, trainer, "params")
+  .mx.model.new(symbol, p$arg.params, p$aux.params,
+                .mx.history(.mx.method(fname, trainer, "history")))
 }
 
 .mx.history <- function(h) {

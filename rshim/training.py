@@ -16,7 +16,6 @@ from pybridge.base import MXNetError
 from pybridge.io.base import DataBatch, DataDesc, DataIter
 from pybridge.module import loop
 from pybridge.module.module import Module
-from pybridge.module.reporting import RReporter
 from pybridge.ndarray.ndarray import NDArray
 from pybridge.registry import get_op
 from pybridge.symbol.symbol import Symbol
@@ -276,18 +275,16 @@ def exec_backward(ex, out_grads):
 
 # ------------------------------------------------------------------ data iterators
 class ArrayIter(DataIter):
-    """MXNet R's array iterator: samples shuffled once at creation (if asked), batches cut in
-    order, and the last, incomplete batch made of the *last* ``batch_size`` samples with
-    ``num.pad`` telling how many of them were already seen (as the real package's)."""
+    """MXNet R's array iterator: samples shuffled once at creation (if asked) and cut into
+    batches in order.  The last, incomplete batch holds its samples first and, as the real
+    package's reused batch buffer did, the rest of the previous batch after them (zeros when
+    there is no previous batch); ``num.pad`` says how many positions are such padding."""
 
     def __init__(self, data, label, batch_size, shuffle):
         super().__init__(batch_size)
         n = data.shape[0]
         if label.shape[0] != n:
             raise MXNetError(f"mx.io.arrayiter: label has {label.shape[0]} samples, data {n}")
-        if batch_size > n:
-            raise MXNetError(f"mx.io.arrayiter: batch.size ({batch_size}) is larger than the "
-                             f"number of samples ({n})")
         if shuffle:
             from pybridge.context import cpu
             from pybridge.random import generator
@@ -317,18 +314,23 @@ class ArrayIter(DataIter):
         if self._pos >= n:
             self._start = None
             return False
-        start, self._pad = self._pos, 0
-        if start + bs > n:
-            self._pad = start + bs - n
-            start = n - bs
-        self._start = start
+        self._start = self._pos
+        self._pad = max(0, self._pos + bs - n)
         self._pos += bs
         return True
 
     def _slice(self, arr):
         if self._start is None:
             raise MXNetError("the iterator has no current batch; call iter.next() first")
-        return NDArray(arr[self._start:self._start + self.batch_size], self._ctx)
+        start, bs = self._start, self.batch_size
+        if not self._pad:
+            return NDArray(arr[start:start + bs], self._ctx)
+        rem = bs - self._pad
+        out = np.zeros((bs,) + arr.shape[1:], dtype=np.float32)
+        out[:rem] = arr[start:start + rem]
+        if start >= bs:
+            out[rem:] = arr[start - bs + rem:start]
+        return NDArray(out, self._ctx)
 
     def getdata(self):
         return [self._slice(self._x)]
@@ -344,8 +346,6 @@ def arrayiter(data, label, batch_size, shuffle):
     """mx.io.arrayiter: arrays already in engine order (the R dims reversed), copied once."""
     data = np.asarray(data, dtype=np.float32)
     label = np.asarray(label, dtype=np.float32)
-    if data.ndim == 1:
-        data = data.reshape(-1, 1)
     return ArrayIter(data, label, int(batch_size), bool(shuffle))
 
 
@@ -633,6 +633,9 @@ def make_optimizer(name, kwargs):
     for key, value in _as_dict(kwargs).items():
         key = _OPT_KEYS.get(key, key.replace(".", "_"))
         kw[key] = value
+    sched = kw.get("lr_scheduler")
+    if sched is not None and kw.get("learning_rate") is not None:
+        sched.base_lr = kw["learning_rate"]       # the R optimizer's rate is the schedule's start
     clip = kw.get("clip_gradient")
     if clip is not None and clip < 0:
         kw["clip_gradient"] = None
@@ -698,20 +701,26 @@ def init_array(kind, shape, ctx, a=0.0, b=1.0):
 
 
 # ------------------------------------------------------------------ training
-class _Reporter(RReporter):
-    """RReporter that remembers the last metric values (for R callbacks)."""
+class _Recorder:
+    """A loop reporter that keeps the values; the R side prints MXNet R's lines."""
 
-    def __init__(self, emit, verbose):
-        super().__init__(emit, verbose)
+    def __init__(self):
         self.train_values, self.val_values = [], []
+
+    def start(self, num_devices):
+        pass
 
     def train_metric(self, epoch, name_values):
         self.train_values, self.val_values = list(name_values), []
-        super().train_metric(epoch, name_values)
+
+    def time_cost(self, epoch, seconds):
+        pass
 
     def validation_metric(self, epoch, name_values):
         self.val_values = list(name_values)
-        super().validation_metric(epoch, name_values)
+
+    def reset_iterator(self, epoch):
+        pass
 
 
 def _nv(values):
@@ -738,69 +747,81 @@ def _check_eval(train, eval_data):
                          ", ".join("c(" + ", ".join(map(str, reversed(s))) + ", n)" for s in a))
 
 
-def fit(symbol, train_data, eval_data, ctx, begin_round, num_round, optimizer, metric,
-        arg_params, aux_params, input_names, output_names, fixed_param, verbose, emit,
-        epoch_callback=None, batch_callback=None, progress=None):
-    """Train ``symbol`` in the engine loop (MXNet R's ``mx.model.train``).
+class Trainer:
+    """MXNet R's ``mx.model.train`` on the engine's loop, one epoch per call.
 
-    ``epoch_callback(iteration, train, validation, arg_params, aux_params)`` and
-    ``batch_callback(iteration, nbatch, train)`` are R functions (or None); ``progress(i, n)``
-    updates an R progress bar.  Returns dict(arg.params, aux.params, history).
+    The R side calls ``epoch(iteration)`` for each epoch (the batches of that epoch and its
+    validation run here, in ``loop.train``), prints the log lines and runs the epoch-end
+    callbacks itself, so R's condition handlers see them.  ``batch_callback(iteration,
+    nbatch, train)`` (an R function, or None) is called after each batch; ``progress(i, n)``
+    updates an R progress bar every few batches.
     """
-    input_names = _as_list(input_names)
-    output_names = _as_list(output_names)
-    arguments = symbol.list_arguments()
-    for n in input_names:
-        if n not in arguments:
-            raise MXNetError(f"input '{n}' is not an argument of the symbol; its arguments are "
-                             f"{', '.join(arguments)}")
-    label_names = [n for n in output_names if n in arguments]
-    _check_eval(train_data, eval_data)
-    mod = Module(symbol, data_names=input_names, label_names=label_names, context=ctx,
-                 fixed_param_names=[p for p in _as_list(fixed_param) if p in arguments])
-    label_descs = _descs(train_data, label_names, "label") if label_names else None
-    mod.bind(_descs(train_data, input_names, "data"), label_descs, for_training=True)
-    arg_params = _as_dict(arg_params)
-    aux_params = _as_dict(aux_params)
-    missing = [n for n in mod._param_names if n not in arg_params]
-    if missing:
-        raise MXNetError(f"no initial value for parameter(s) {', '.join(missing)}")
-    mod.init_params(arg_params=arg_params, aux_params=aux_params, allow_missing=False,
-                    allow_extra=True)
-    mod._optimizer = optimizer
-    if not optimizer.idx2name:
-        optimizer.idx2name = dict(enumerate(mod._param_names))
-    mod._updater = mx.optimizer.get_updater(optimizer)
-    mod.optimizer_initialized = True
-    mod.history = loop.new_history()
-    reporter = _Reporter(emit, bool(verbose))
-    eval_metric = make_metric(metric) if metric is not None else _NoMetric()
 
-    epoch_cbs = []
-    if epoch_callback is not None:
-        def on_epoch(epoch, sym, args, auxs):
-            return epoch_callback(epoch + 1, _nv(reporter.train_values),
-                                  _nv(reporter.val_values), _copy(args), _copy(auxs))
-        epoch_cbs.append(on_epoch)
-    batch_cbs = []
-    if batch_callback is not None:
-        def on_batch(param):
-            return batch_callback(param.epoch + 1, param.nbatch,
-                                  _nv(loop.metric_values(param.eval_metric)))
-        batch_cbs.append(on_batch)
-    if progress is not None:
-        total = _num_batches(train_data)
-        step = max(1, (total or 100) // 50)
+    def __init__(self, symbol, train_data, eval_data, ctx, optimizer, metric, arg_params,
+                 aux_params, input_names, output_names, fixed_param, batch_callback=None,
+                 progress=None):
+        input_names = _as_list(input_names)
+        output_names = _as_list(output_names)
+        arguments = symbol.list_arguments()
+        for n in input_names:
+            if n not in arguments:
+                raise MXNetError(f"input '{n}' is not an argument of the symbol; its arguments "
+                                 f"are {', '.join(arguments)}")
+        label_names = [n for n in output_names if n in arguments]
+        _check_eval(train_data, eval_data)
+        mod = Module(symbol, data_names=input_names, label_names=label_names, context=ctx,
+                     fixed_param_names=[p for p in _as_list(fixed_param) if p in arguments])
+        label_descs = _descs(train_data, label_names, "label") if label_names else None
+        mod.bind(_descs(train_data, input_names, "data"), label_descs, for_training=True)
+        arg_params = _as_dict(arg_params)
+        aux_params = _as_dict(aux_params)
+        missing = [n for n in mod._param_names if n not in arg_params]
+        if missing:
+            raise MXNetError(f"no initial value for parameter(s) {', '.join(missing)}")
+        mod.init_params(arg_params=arg_params, aux_params=aux_params, allow_missing=False,
+                        allow_extra=True)
+        mod._optimizer = optimizer
+        if not optimizer.idx2name:
+            optimizer.idx2name = dict(enumerate(mod._param_names))
+        mod._updater = mx.optimizer.get_updater(optimizer)
+        mod.optimizer_initialized = True
+        mod.history = loop.new_history()
+        self.module, self.train_data, self.eval_data = mod, train_data, eval_data
+        self.metric = make_metric(metric) if metric is not None else _NoMetric()
+        self.reporter = _Recorder()
+        callbacks = []
+        if batch_callback is not None:
+            def on_batch(param):
+                return batch_callback(param.epoch + 1, param.nbatch,
+                                      _nv(loop.metric_values(param.eval_metric)))
+            callbacks.append(on_batch)
+        if progress is not None:
+            total = _num_batches(train_data)
+            step = max(1, (total or 100) // 50)
 
-        def on_progress(param):
-            if param.nbatch % step == 0 or (total and param.nbatch >= total):
-                progress(param.nbatch, total or 0)
-        batch_cbs.append(on_progress)
-    loop.train(mod, train_data, eval_metric, int(begin_round) - 1, int(num_round),
-               eval_data=eval_data, batch_end_callback=batch_cbs or None,
-               epoch_end_callback=epoch_cbs or None, reporter=reporter, style=loop.R)
-    args, auxs = mod.get_params()
-    return {"arg.params": _copy(args), "aux.params": _copy(auxs), "history": mod.history}
+            def on_progress(param):
+                if param.nbatch % step == 0 or (total and param.nbatch >= total):
+                    progress(param.nbatch, total or 0)
+            callbacks.append(on_progress)
+        self.batch_callbacks = callbacks or None
+
+    def epoch(self, iteration):
+        """Train epoch ``iteration`` (1-based) and validate; the metric values."""
+        iteration = int(iteration)
+        loop.train(self.module, self.train_data, self.metric, iteration - 1, iteration,
+                   eval_data=self.eval_data, batch_end_callback=self.batch_callbacks,
+                   reporter=self.reporter, style=loop.R)
+        hist = self.module.history
+        return {"train": _nv(self.reporter.train_values),
+                "validation": _nv(self.reporter.val_values),
+                "time": hist["time"][-1] if hist["time"] else None}
+
+    def params(self):
+        args, auxs = self.module.get_params()
+        return {"arg.params": _copy(args), "aux.params": _copy(auxs)}
+
+    def history(self):
+        return self.module.history
 
 
 def _copy(params):
