@@ -123,27 +123,3 @@ def test_symbolic_shape_inference():
     assert op.infer_shape(attrs, [(2, 3, 4)])[1] == [(2, 1, 4)]
     attrs = op.parse_attrs({})
     assert op.infer_shape(attrs, [(2, 3, 4)])[1] == [(1,)]
-
-
-# ---------------------------------------------------------------- random shapes and axes
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-
-@st.composite
-def _shape_and_axes(draw):
-    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
-    axes = draw(st.lists(st.integers(-len(shape), len(shape) - 1), min_size=1, max_size=len(shape),
-                         unique_by=lambda a: a % len(shape)))
-    return shape, tuple(axes)
-
-
-@settings(max_examples=60, deadline=None)
-@given(_shape_and_axes(), st.booleans(), st.booleans(),
-       st.sampled_from(["sum", "mean", "max", "min", "prod"]), st.sampled_from(["float32", "float64"]))
-def test_reductions_on_random_shapes(shape_axes, keepdims, exclude, name, dtype):
-    shape, axes = shape_axes
-    x = (np.random.default_rng(len(shape)).random(shape) + 0.5).astype(dtype)
-    ref = reduction(getattr(np, name))(x, axis=axes, keepdims=keepdims, exclude=exclude)
-    got = getattr(mx.nd, name)(mx.nd.array(x, dtype=dtype), axis=axes, keepdims=keepdims, exclude=exclude)
-    assert got.shape == ref.shape
-    np.testing.assert_allclose(got.asnumpy(), ref, rtol=1e-5)

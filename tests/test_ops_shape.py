@@ -173,34 +173,3 @@ def test_shape_inference_matches_compute():
     attrs = op.parse_attrs({"num_args": "2", "dim": "0"})
     assert op.input_names(attrs) == ["arg0", "arg1"]
     assert op.infer_shape(attrs, [(2, 3), (4, 3)])[1] == [(6, 3)]
-
-
-# ---------------------------------------------------------------- random shapes
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(1, 4), min_size=1, max_size=4).flatmap(
-    lambda s: st.tuples(st.just(tuple(s)), st.permutations(range(len(s))))))
-def test_transpose_and_swapaxes_on_random_shapes(shape_perm):
-    shape, perm = shape_perm
-    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
-    a = mx.nd.array(x)
-    np.testing.assert_array_equal(mx.nd.transpose(a, axes=tuple(perm)).asnumpy(), x.transpose(perm))
-    np.testing.assert_array_equal(mx.nd.swapaxes(a, dim1=perm[0], dim2=-1).asnumpy(),
-                                  np.swapaxes(x, perm[0], -1))
-    np.testing.assert_array_equal(mx.nd.flip(a, axis=perm[0]).asnumpy(), np.flip(x, perm[0]))
-    np.testing.assert_array_equal(mx.nd.Flatten(a).asnumpy(), x.reshape(shape[0], -1))
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(1, 4), min_size=2, max_size=4), st.integers(1, 3))
-def test_concat_split_roundtrip_on_random_shapes(shape, parts):
-    shape = tuple(shape)
-    axis = len(shape) - 1
-    x = np.random.default_rng(0).standard_normal(shape[:-1] + (shape[-1] * parts,)).astype(np.float32)
-    pieces = mx.nd.split(mx.nd.array(x), num_outputs=parts, axis=axis)
-    pieces = pieces if isinstance(pieces, list) else [pieces]
-    for got, want in zip(pieces, np.split(x, parts, axis)):
-        np.testing.assert_array_equal(got.asnumpy(), want)
-    np.testing.assert_array_equal(mx.nd.concat(*pieces, dim=axis).asnumpy(), x)
