@@ -61,9 +61,24 @@ mx.nd.FullyConnected <- function(data = NULL, weight = NULL, bias = NULL, num_hi
                 list(num_hidden = num_hidden, no_bias = no_bias, flatten = flatten, ...), out)
 }
 
+mx.nd.InstanceNorm <- function(data = NULL, gamma = NULL, beta = NULL, eps = NULL, ..., out = NULL) {
+  .mx.nd.invoke("InstanceNorm", "mx.nd.InstanceNorm", list(data = data, gamma = gamma, beta = beta),
+                list(eps = eps, ...), out)
+}
+
+mx.nd.L2Normalization <- function(data = NULL, eps = NULL, mode = NULL, ..., out = NULL) {
+  .mx.nd.invoke("L2Normalization", "mx.nd.L2Normalization", list(data = data),
+                list(eps = eps, mode = mode, ...), out)
+}
+
 mx.nd.LRN <- function(data = NULL, alpha = NULL, beta = NULL, knorm = NULL, nsize = NULL, ..., out = NULL) {
   .mx.nd.invoke("LRN", "mx.nd.LRN", list(data = data),
                 list(alpha = alpha, beta = beta, knorm = knorm, nsize = nsize, ...), out)
+}
+
+mx.nd.LayerNorm <- function(data = NULL, gamma = NULL, beta = NULL, axis = NULL, eps = NULL, output_mean_var = NULL, ..., out = NULL) {
+  .mx.nd.invoke("LayerNorm", "mx.nd.LayerNorm", list(data = data, gamma = gamma, beta = beta),
+                list(axis = axis, eps = eps, output_mean_var = output_mean_var, ...), out)
 }
 
 mx.nd.LeakyReLU <- function(data = NULL, act_type = NULL, slope = NULL, lower_bound = NULL, upper_bound = NULL, ..., out = NULL) {
@@ -899,6 +914,11 @@ mx.nd.slice.axis <- function(data = NULL, axis = NULL, begin = NULL, end = NULL,
 mx.nd.softmax <- function(data = NULL, axis = NULL, temperature = NULL, dtype = NULL, ..., out = NULL) {
   .mx.nd.invoke("softmax", "mx.nd.softmax", list(data = data),
                 list(axis = axis, temperature = temperature, dtype = dtype, ...), out)
+}
+
+mx.nd.softmax.cross.entropy <- function(data = NULL, label = NULL, ..., out = NULL) {
+  .mx.nd.invoke("softmax_cross_entropy", "mx.nd.softmax.cross.entropy", list(data = data, label = label),
+                list(...), out)
 }
 
 mx.nd.softsign <- function(data = NULL, ..., out = NULL) {
