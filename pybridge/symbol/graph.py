@@ -15,6 +15,19 @@ HIDDEN_KEYS = ("ctx_group", "lr_mult", "wd_mult", "force_mirroring", "mirror_sta
 # for the output numbering of JSON files (node_row_ptr).
 _TOTAL_OUTPUTS = {"BatchNorm": 3, "BatchNorm_v1": 3, "Dropout": 2, "LRN": 2}
 
+# Counts that size a node's input or output list (Concat's num_args, SliceChannel's
+# num_outputs): refused past this before any list is built, so that a hostile value
+# ("num_args": "1000000000000000" in a JSON file, or a typo) cannot exhaust memory.
+MAX_SLOTS = 1 << 16
+
+
+def _check_counts(op, name, attrs):
+    for key in ("num_args", "num_outputs"):
+        n = attrs.get(key)
+        if isinstance(n, int) and not 0 <= n <= MAX_SLOTS:
+            raise MXNetError(f"{op}: {key}={n} is out of range (0..{MAX_SLOTS}) in symbol "
+                             f"'{name}'")
+
 # Initial values MXNet records on auxiliary-state variables (``__init__``), by slot name.
 AUX_INIT = {"moving_mean": '["zero", {}]', "moving_var": '["one", {}]'}
 
@@ -94,6 +107,7 @@ class Node:
         """Names of the input slots then the auxiliary slots (lenient)."""
         op = self.opdef
         attrs = self.lenient_attrs()
+        _check_counts(self.op, self.name, attrs)
         try:
             return op.input_names(attrs), op.aux_names(attrs)
         except Exception:   # a callable needing a parameter that is missing or invalid
@@ -105,8 +119,10 @@ class Node:
     def output_names(self):
         if self.is_variable:
             return [self.name]
+        attrs = self.lenient_attrs()
+        _check_counts(self.op, self.name, attrs)
         try:
-            return list(self.opdef.output_names(self.lenient_attrs()))
+            return list(self.opdef.output_names(attrs))
         except Exception:
             return ["output"]
 
