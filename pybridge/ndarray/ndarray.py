@@ -3,6 +3,7 @@
 An NDArray wraps a NumPy (CPU) or CuPy (GPU) array and its Context.  Shapes are row-major
 as in MXNet Python.  Operators come from the registry through ``invoke``.
 """
+import math
 import numbers
 
 import numpy as np
@@ -374,10 +375,20 @@ def arange(start, stop=None, step=1.0, repeat=1, infer_range=False, ctx=None, dt
     ctx = _ctx_or_default(ctx)
     if stop is None:
         start, stop = 0, start
+    for key, value in (("start", start), ("stop", stop), ("step", step), ("repeat", repeat)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) \
+                or not math.isfinite(value):
+            raise MXNetError(f"arange: {key} must be a finite number, got {value!r}")
     if step == 0:
         raise MXNetError("arange: step must not be zero")
+    if repeat < 1 or repeat != int(repeat):
+        raise MXNetError(f"arange: repeat must be a positive integer, got {repeat!r}")
     dt = as_dtype(dtype, "arange")
-    values = np.arange(start, stop, step, dtype=np.float64).astype(dt)
+    try:
+        values = np.arange(start, stop, step, dtype=np.float64).astype(dt)
+    except ValueError as exc:       # "Maximum allowed size exceeded"
+        raise MXNetError(f"arange: cannot make the range ({start}, {stop}, {step}): {exc}") \
+            from None
     if repeat != 1:
         values = np.repeat(values, int(repeat))
     return NDArray(ctx.xp.asarray(values), ctx)
@@ -407,4 +418,7 @@ def waitall():
 
 
 def concatenate(arrays, axis=0, always_copy=True):
+    if not isinstance(arrays, (list, tuple)) or not arrays or \
+            not all(isinstance(a, NDArray) for a in arrays):
+        raise MXNetError("concatenate: arrays must be a non-empty list of NDArrays")
     return invoke("concat", list(arrays), {"dim": axis, "num_args": len(arrays)})

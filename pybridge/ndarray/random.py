@@ -24,6 +24,8 @@ _Null = _NullType()
 
 def _call(op_name, params, ctx, shape, dtype, out, kwargs, inputs=()):
     params = dict(params, **kwargs)
+    if out is not None and not isinstance(out, NDArray):
+        raise MXNetError(f"{op_name}: out must be an NDArray, got {type(out).__name__}")
     if shape is _Null:
         shape = out.shape if out is not None else ((1,) if not inputs else ())
     params["shape"] = shape

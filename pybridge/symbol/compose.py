@@ -24,7 +24,7 @@ def attr_string(key, value):
     if key == "dtype" or isinstance(value, (np.dtype, type)):
         try:
             return np.dtype(value).name
-        except TypeError:
+        except (TypeError, ValueError):
             pass
     if isinstance(value, np.generic):
         value = value.item()

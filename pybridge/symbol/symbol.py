@@ -402,6 +402,8 @@ def Group(symbols):
     """One symbol whose outputs are the outputs of ``symbols``, in order."""
     if isinstance(symbols, Symbol):
         symbols = [symbols]
+    if not isinstance(symbols, (list, tuple)):
+        raise MXNetError(f"Group: expected a list of Symbols, got {type(symbols).__name__}")
     symbols = list(symbols)
     if not symbols or any(not isinstance(s, Symbol) for s in symbols):
         raise MXNetError("Group: expected a non-empty list of Symbols")
