@@ -30,7 +30,7 @@ def as_dtype(value, where="dtype"):
         return np.dtype(_DTYPE_NAMES[key])
     try:
         dt = np.dtype(value)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise MXNetError(f"{where}: unknown dtype {value!r}") from exc
     if dt.name not in _DTYPE_NAMES:
         raise MXNetError(f"{where}: dtype {dt.name} is not supported")

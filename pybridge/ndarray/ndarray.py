@@ -177,6 +177,8 @@ class NDArray:
             a, b = (other, self) if reverse else (self, other)
             return run_op(_cached_op(array_op), _NO_ATTRS, [a, b])
         if isinstance(other, numbers.Number) or (isinstance(other, np.generic) and other.ndim == 0):
+            if isinstance(other, (complex, np.complexfloating)):
+                raise MXNetError(f"NDArray {scalar_op}: complex scalars are not supported")
             op = (rscalar_op or scalar_op) if reverse else scalar_op
             return run_op(_cached_op(op), Attrs(scalar=float(other)), [self])
         if isinstance(other, np.ndarray):

@@ -15,7 +15,10 @@ def _prod(dims):
 
 
 def infer_reshape(src, target, reverse=False, where="reshape"):
-    src, target = tuple(src), tuple(int(t) for t in target)
+    try:
+        src, target = tuple(src), tuple(int(t) for t in target)
+    except (TypeError, ValueError, OverflowError):
+        raise MXNetError(f"{where}: shape must be a tuple of integers, got {target!r}") from None
     if reverse:
         out = infer_reshape(src[::-1], _reverse_codes(target), False, where)
         return out[::-1]

@@ -1,7 +1,10 @@
 """``mx.sym.zeros``, ``ones``, ``full``, ``arange``: symbols with no inputs, as in MXNet 1.x
 (nodes of the ``_zeros``/``_ones``/``_full``/``_arange`` operators, named ``_zeros0``...)."""
+import numbers
+
 import numpy as np
 
+from ..base import MXNetError
 from ..registry import get_op
 from .compose import create
 
@@ -19,6 +22,8 @@ def ones(shape, dtype=None, **kwargs):
 
 
 def full(shape, val, dtype=None, **kwargs):
+    if isinstance(val, bool) or not isinstance(val, numbers.Real):
+        raise MXNetError(f"full: val must be a number, got {val!r}")
     return _node("_full", dict(shape=shape, dtype=dtype or np.float32, value=float(val),
                                **kwargs))
 

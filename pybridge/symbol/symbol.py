@@ -116,6 +116,8 @@ class Symbol:
 
     def attr(self, key):
         node = self._single_node("attr")
+        if not isinstance(key, str):
+            raise MXNetError(f"Symbol.attr: key must be a string, got {type(key).__name__}")
         if key in node.attrs:
             return node.attrs[key]
         if key in HIDDEN_KEYS:
@@ -331,7 +333,7 @@ class Symbol:
 
     def eval(self, ctx=None, **kwargs):
         from ..context import current_context
-        ex = self.bind(ctx or current_context(), kwargs, grad_req="null")
+        ex = self.bind(current_context() if ctx is None else ctx, kwargs, grad_req="null")
         return ex.forward()
 
 
