@@ -151,7 +151,7 @@ class NDArray:
         key = _index_key(key, "NDArray.__getitem__")
         try:
             out = self._data[key]
-        except IndexError as exc:
+        except (IndexError, ValueError, TypeError) as exc:
             raise MXNetError(f"NDArray.__getitem__: {exc} (shape {self.shape})") from None
         if not isinstance(out, self._ctx.xp.ndarray):  # a NumPy scalar from a full index
             out = self._ctx.xp.asarray(out)
@@ -167,7 +167,7 @@ class NDArray:
             value = self._ctx.xp.asarray(np.asarray(value, dtype=self._data.dtype))
         try:
             self._data[key] = value
-        except (ValueError, IndexError) as exc:
+        except (ValueError, IndexError, TypeError) as exc:
             raise MXNetError(f"NDArray.__setitem__: {exc} (shape {self.shape})") from None
 
     # ------------------------------------------------------------------ arithmetic

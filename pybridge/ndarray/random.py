@@ -4,11 +4,11 @@ Scalar distribution parameters call the ``_random_*`` operators; NDArray paramet
 ``_sample_*`` (one distribution per element; output shape ``param.shape + shape``).
 Without ``shape`` (and without ``out``) one sample is drawn, shape (1,), as in MXNet.
 """
-import numbers
+import numbers as _numbers
 
-from ..base import MXNetError
-from ..registry import get_op
-from .ndarray import NDArray, run_op
+from ..base import MXNetError as _MXNetError
+from ..registry import get_op as _get_op
+from .ndarray import NDArray as _NDArray, run_op as _run_op
 
 __all__ = ["uniform", "normal", "randn", "randint", "exponential", "gamma", "poisson", "shuffle"]
 
@@ -24,8 +24,8 @@ _Null = _NullType()
 
 def _call(op_name, params, ctx, shape, dtype, out, kwargs, inputs=()):
     params = dict(params, **kwargs)
-    if out is not None and not isinstance(out, NDArray):
-        raise MXNetError(f"{op_name}: out must be an NDArray, got {type(out).__name__}")
+    if out is not None and not isinstance(out, _NDArray):
+        raise _MXNetError(f"{op_name}: out must be an NDArray, got {type(out).__name__}")
     if shape is _Null:
         shape = out.shape if out is not None else ((1,) if not inputs else ())
     params["shape"] = shape
@@ -33,19 +33,19 @@ def _call(op_name, params, ctx, shape, dtype, out, kwargs, inputs=()):
         params["dtype"] = dtype
     if ctx is not None and not inputs:
         params["ctx"] = ctx
-    op = get_op(op_name)
-    return run_op(op, op.parse_attrs(params), list(inputs), out)
+    op = _get_op(op_name)
+    return _run_op(op, op.parse_attrs(params), list(inputs), out)
 
 
 def _helper(where, scalar_op, array_op, p1, p2, names, shape, dtype, ctx, out, kwargs):
-    if isinstance(p1, NDArray) and isinstance(p2, NDArray):
+    if isinstance(p1, _NDArray) and isinstance(p2, _NDArray):
         return _call(array_op, {}, None, shape, dtype, out, kwargs, (p1, p2))
-    if isinstance(p1, NDArray) or isinstance(p2, NDArray):
-        raise MXNetError(f"random.{where}: distribution parameters must all have the same type, "
+    if isinstance(p1, _NDArray) or isinstance(p2, _NDArray):
+        raise _MXNetError(f"random.{where}: distribution parameters must all have the same type, "
                          f"got {type(p1).__name__} and {type(p2).__name__}")
     for name, value in zip(names, (p1, p2)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise MXNetError(f"random.{where}: '{name}' must be a number or an NDArray, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, _numbers.Real):
+            raise _MXNetError(f"random.{where}: '{name}' must be a number or an NDArray, got {value!r}")
     return _call(scalar_op, dict(zip(names, (p1, p2))), ctx, shape, dtype, out, kwargs)
 
 
@@ -70,15 +70,15 @@ def randn(*shape, **kwargs):
 def randint(low, high, shape=_Null, dtype=_Null, ctx=None, out=None, **kwargs):
     """Samples integers uniformly from [low, high)."""
     for name, value in (("low", low), ("high", high)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise MXNetError(f"random.randint: '{name}' must be an integer, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, _numbers.Integral):
+            raise _MXNetError(f"random.randint: '{name}' must be an integer, got {value!r}")
     return _call("_random_randint", {"low": low, "high": high}, ctx, shape, dtype, out, kwargs)
 
 
 def exponential(scale=1, shape=_Null, dtype=_Null, ctx=None, out=None, **kwargs):
     """Samples from the exponential distribution with the given scale (1 / rate)."""
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or scale <= 0:
-        raise MXNetError(f"random.exponential: 'scale' must be a positive number, got {scale!r}")
+    if isinstance(scale, bool) or not isinstance(scale, _numbers.Real) or scale <= 0:
+        raise _MXNetError(f"random.exponential: 'scale' must be a positive number, got {scale!r}")
     return _call("_random_exponential", {"lam": 1.0 / scale}, ctx, shape, dtype, out, kwargs)
 
 
@@ -95,6 +95,6 @@ def poisson(lam=1, shape=_Null, dtype=_Null, ctx=None, out=None, **kwargs):
 def shuffle(data, **kwargs):
     """A random permutation of ``data`` along its first axis."""
     out = kwargs.pop("out", None)
-    if not isinstance(data, NDArray):
-        raise MXNetError(f"random.shuffle: data must be an NDArray, got {type(data).__name__}")
-    return run_op(get_op("_shuffle"), get_op("_shuffle").parse_attrs(kwargs), [data], out)
+    if not isinstance(data, _NDArray):
+        raise _MXNetError(f"random.shuffle: data must be an NDArray, got {type(data).__name__}")
+    return _run_op(_get_op("_shuffle"), _get_op("_shuffle").parse_attrs(kwargs), [data], out)
