@@ -11,21 +11,6 @@ import numpy as np
 from .base import MXNetError
 
 
-def _cupy_or_error(device_id):
-    try:
-        import cupy
-    except Exception as exc:  # ImportError, or CUDA libraries missing
-        raise MXNetError(f"no GPU available: CuPy cannot be imported ({exc}); "
-                         "install the 'gpu' extra (pip install .[gpu]) on a machine with CUDA") from None
-    try:
-        count = cupy.cuda.runtime.getDeviceCount()
-    except Exception as exc:
-        raise MXNetError(f"no GPU available: {exc}") from None
-    if device_id >= count:
-        raise MXNetError(f"no GPU available: gpu({device_id}) requested, {count} device(s) present")
-    return cupy
-
-
 class Context:
     """An execution device, as ``mxnet.Context``: ``device_type`` 'cpu' or 'gpu', ``device_id``."""
     devtype2str = {1: "cpu", 2: "gpu", 3: "cpu_pinned", 5: "cpu_shared"}
@@ -50,7 +35,8 @@ class Context:
     def xp(self):
         """The array module computing on this device (numpy or cupy)."""
         if self.device_type == "gpu":
-            return _cupy_or_error(self.device_id)
+            from . import _gpu   # CuPy checks and adaptations (lazy: CPU users never pay)
+            return _gpu.array_module(self.device_id)
         return np
 
     def __eq__(self, other):
@@ -83,11 +69,8 @@ def gpu(device_id=0):
 
 
 def num_gpus():
-    try:
-        import cupy
-        return cupy.cuda.runtime.getDeviceCount()
-    except Exception:
-        return 0
+    from . import _gpu
+    return _gpu.num_gpus()
 
 
 def current_context():

@@ -206,7 +206,7 @@ class Executor:
                                  f"{', '.join(self.arg_dict)}")
             self._assign(target, value, name)
         graph = bool(is_train) and self._needs_grad
-        xp = self._xp
+        xp = self._ctx.xp   # (a GPU context also makes its device current: CuPy allocates there)
         values = [None] * self._n_slots
         arg_vars = None
         if graph:
@@ -262,6 +262,7 @@ class Executor:
         if self._graph is None:
             raise MXNetError("backward: call forward(is_train=True) before backward()")
         heads, arg_vars = self._graph
+        self._ctx.xp    # (a GPU context: make its device current)
         seeds = self._seeds(out_grads, heads)
         outputs, grads = [], []
         for head, seed in zip(heads, seeds):

@@ -4,6 +4,8 @@ Each row of the tables below is one operator; its computation is the function in
 Arithmetic is differentiable (it runs on Chainer Variables in a graph); comparisons give
 0/1 in the input's dtype and no gradient, as in MXNet.
 """
+import numbers
+
 from ..registry import Kind, Param, register
 from ._util import (broadcast_pair, constant, infer_broadcast, infer_same_as_first,
                     keep_dtype, raw)
@@ -21,8 +23,10 @@ _ARITH = {   # name: (function of two operands, broadcast name, scalar, reversed
     "div": (lambda c, a, b: a / b, "broadcast_div", "_div_scalar", "_rdiv_scalar"),
     "mod": (_mod, "broadcast_mod", "_mod_scalar", "_rmod_scalar"),
     "power": (lambda c, a, b: a ** b, "broadcast_power", "_power_scalar", "_rpower_scalar"),
-    "maximum": (lambda c, a, b: c.F.maximum(a, b), "broadcast_maximum", "_maximum_scalar", None),
-    "minimum": (lambda c, a, b: c.F.minimum(a, b), "broadcast_minimum", "_minimum_scalar", None),
+    "maximum": (lambda c, a, b: c.F.maximum(*_both_arrays(c, a, b)), "broadcast_maximum",
+                "_maximum_scalar", None),
+    "minimum": (lambda c, a, b: c.F.minimum(*_both_arrays(c, a, b)), "broadcast_minimum",
+                "_minimum_scalar", None),
     "hypot": (lambda c, a, b: (a * a + b * b) ** 0.5, "broadcast_hypot", "_hypot_scalar", None),
 }
 _ELEMWISE_NAMES = {"add": ("elemwise_add", ("_plus", "_add")),
@@ -69,6 +73,13 @@ def _define_arith(key, fn, bname, sname, rname):
     register(sname, params=_SCALAR)(scalar)
     if rname:
         register(rname, params=_SCALAR)(rscalar)
+
+
+def _both_arrays(call, a, b):
+    """F.maximum/minimum need two arrays (Chainer's graph refuses an array and a scalar)."""
+    if isinstance(b, numbers.Number):
+        b = call.xp.full(raw(a).shape, b, raw(a).dtype)
+    return a, b
 
 
 def _scalar_like(call, data):
