@@ -117,8 +117,9 @@ def _check(device_id):
     cuda = _chainer_cuda()
     if not cuda.available:
         reason = getattr(cuda, "_resolution_error", "unknown reason")
-        raise MXNetError(f"no GPU available: Chainer cannot use CuPy ({reason}); with CuPy 14 "
-                         "install its CUDA libraries: pip install 'cupy-cuda13x[ctk]'") from None
+        raise MXNetError(f"no GPU available: Chainer cannot use CuPy ({' '.join(str(reason).split())}); "
+                         "install CuPy's CUDA libraries (CuPy 14: pip install 'cupy-cuda13x[ctk]' "
+                         "or 'cupy-cuda12x[ctk]'; older CuPy: a CUDA toolkit)") from None
     return cupy
 
 

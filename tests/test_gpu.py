@@ -228,7 +228,8 @@ def test_chainer_sees_cupy_and_cudnn_is_off():
     import cupy
     if not cuda.available:
         pytest.skip(f"CuPy {cupy.__version__} is installed without its CUDA libraries "
-                    f"({cuda._resolution_error}); pip install 'cupy-cuda13x[ctk]'")
+                    f"({' '.join(str(cuda._resolution_error).split())}); CuPy 14: "
+                    "pip install 'cupy-cuda13x[ctk]', older CuPy: a CUDA toolkit")
     assert cuda.cupy is cupy
     if os.environ.get("CHAINER_CUDNN") == "0":
         assert not cuda.cudnn_enabled
@@ -275,7 +276,8 @@ def test_chainer_gpu_function_modules_import():
     import with the installed CuPy, cuDNN or not."""
     from chainer.backends import cuda
     if not cuda.available:
-        pytest.skip(f"Chainer cannot use CuPy here: {cuda._resolution_error}")
+        pytest.skip(f"Chainer cannot use CuPy here: "
+                    f"{' '.join(str(cuda._resolution_error).split())}")
     import chainer.functions.connection.convolution_2d as conv
     import chainer.functions.connection.deconvolution_2d  # noqa: F401
     import chainer.functions.normalization.batch_normalization  # noqa: F401
