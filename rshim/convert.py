@@ -74,8 +74,41 @@ def handle_id(x):
     return R.handle_of(x)
 
 
+# R's garbage collector sees only the small external pointer of an NDArray, not the engine
+# memory behind it, so on its own it may let gigabytes of dropped arrays pile up before it
+# runs.  Every GC_BYTES of array memory handed to R, the bridge runs a full collection first
+# (at a point where R may collect anyway: a new R object is about to be allocated).
+GC_BYTES = 256 << 20
+_pressure = {"bytes": 0}
+
+
+def _r_gc_with_gil():
+    """R_gc through ctypes.PyDLL, which keeps the GIL held: R runs pending finalizers in
+    R_gc, and reticulate's finalizers touch Python objects (cffi would release the GIL)."""
+    import ctypes
+    import os
+    for path in (None, os.path.join(os.environ.get("R_HOME", ""), "lib", "libR.so")):
+        try:
+            fn = ctypes.PyDLL(path).R_gc
+        except (OSError, AttributeError):
+            continue
+        fn.restype, fn.argtypes = None, []
+        return fn
+    return None
+
+
+_r_gc = _r_gc_with_gil()
+
+
 def new_handle(obj, cls="MXNDArray"):
     """A new R object (unprotected) holding ``obj``; R's garbage collector releases it."""
+    data = getattr(obj, "_data", None)
+    nbytes = getattr(data, "nbytes", 0)
+    if nbytes:
+        _pressure["bytes"] += nbytes
+        if _pressure["bytes"] > GC_BYTES and _r_gc is not None:
+            _pressure["bytes"] = 0
+            _r_gc()
     return R.handle_sexp(handles.register(obj), cls, handles.c_finalizer)
 
 
