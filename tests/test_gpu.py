@@ -287,6 +287,45 @@ def test_chainer_gpu_function_modules_import():
     assert conv.Convolution2DFunction.forward_gpu is not None
 
 
+@needs_cupy
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_engine_array_module_names_exist_in_cupy():
+    """Every ``xp.<name>`` the engine calls (its operators are written once against the
+    array module) exists in the installed CuPy.  nn_fast.py is CPU-only (its ``xp`` is an
+    array there)."""
+    import cupy
+    names = set()
+    for path in (ROOT / "pybridge").rglob("*.py"):
+        if path.name == "nn_fast.py":
+            continue
+        names.update(re.findall(r"\b(?:call\.|self\.|ctx\.)?_?xp\.([A-Za-z_][\w.]*)",
+                                path.read_text()))
+    assert len(names) > 30
+    missing = []
+    for name in sorted(names):
+        obj = cupy
+        for part in name.split("."):
+            if not hasattr(obj, part):
+                missing.append(name)
+                break
+            obj = getattr(obj, part)
+    assert not missing, f"CuPy {cupy.__version__} lacks: {missing}"
+
+
+@needs_cupy
+def test_random_generator_calls_fit_cupy_randomstate():
+    """pybridge.random.Generator calls these CuPy RandomState methods with these arguments."""
+    import inspect
+    import cupy
+    calls = {"random_sample": ((3,), {"dtype": np.float32}),
+             "standard_normal": ((3,), {"dtype": np.float32}),
+             "randint": ((0, 5), {"size": (3,), "dtype": np.dtype("int32")}),
+             "exponential": ((1.0,), {"size": (3,)}), "gamma": ((2.0, 1.0), {"size": (3,)}),
+             "poisson": ((3.0,), {"size": (3,)}), "permutation": ((10,), {})}
+    for name, (args, kwargs) in calls.items():
+        inspect.signature(getattr(cupy.random.RandomState, name)).bind(None, *args, **kwargs)
+
+
 # ---------------------------------------------------------------------------- with a GPU
 @needs_gpu
 def test_gpu_arrays_are_cupy_and_copy_both_ways():
