@@ -392,10 +392,10 @@ def main(argv=None):
         try:
             mx.nd.zeros((1,), ctx=dev).wait_to_read()
         except mx.MXNetError as exc:
-            print(f"gpu_check: {exc}", file=sys.stderr)
-            print("gpu_check: setup: " + ", ".join(f"{k}={' '.join(str(v).split())}"
-                                                   for k, v in info.items()),
-                  file=sys.stderr)
+            setup = ", ".join(f"{k}={' '.join(str(v).split())}" for k, v in info.items())
+            print(f"gpu_check: {exc}\ngpu_check: setup: {setup}", file=sys.stderr)
+            if args.out:
+                pathlib.Path(args.out).write_text(f"# GPU check\n\n{exc}\n\nsetup: {setup}\n")
             return 2
     lines = ["# GPU check", "",
              "setup: " + ", ".join(f"{k}={' '.join(str(v).split())}" for k, v in info.items()) +
