@@ -76,7 +76,8 @@ mx.model.select.layout.predict <- function(X, model) {
 # An R array (+ labels) as an iterator, with the layout rule of the real package.
 .mx.model.array.iter <- function(X, y, layout, batch.size, shuffle, fname, model = NULL) {
   if (is.data.frame(X)) X <- data.matrix(X)
-  if (!is.numeric(layout) && !layout %in% c("auto", "rowmajor", "colmajor")) {
+  if (!is.character(layout) || length(layout) != 1L ||
+      !layout %in% c("auto", "rowmajor", "colmajor")) {
     stop(fname, ": array.layout must be \"auto\", \"rowmajor\" or \"colmajor\"", call. = FALSE)
   }
   if (anyNA(X)) stop(fname, ": the data contain NA values", call. = FALSE)

@@ -109,6 +109,12 @@ test_that("callbacks are called from the engine and can stop training", {
   expect_true(file.exists(paste0(prefix, "-symbol.json")))
   expect_equal(length(logger$train), 2 * 2)
 
+  expect_message(
+    mx.model.FeedForward.create(toy_net(), it, num.round = 2, verbose = FALSE,
+                                eval.metric = mx.metric.accuracy,
+                                batch.end.callback = mx.callback.log.speedometer(25, 2)),
+    "Batch \\[4\\] Speed: [0-9.e+]+ samples/sec Train-accuracy=")
+
   early <- mx.model.FeedForward.create(toy_net(), it, num.round = 10, verbose = FALSE,
                                        eval.metric = mx.metric.accuracy, eval.data = it,
                                        epoch.end.callback = mx.callback.early.stop(
