@@ -49,7 +49,7 @@ def mlp(mx):
     fc1 = mx.sym.FullyConnected(data, num_hidden=256)
     act = mx.sym.Activation(fc1, act_type="tanh")
     fc2 = mx.sym.FullyConnected(act, num_hidden=10)
-    return mx.sym.SoftmaxOutput(data=fc2)
+    return mx.sym.SoftmaxOutput(data=fc2, name="softmax")
 
 
 def lenet(mx):
@@ -60,7 +60,7 @@ def lenet(mx):
     p2 = mx.sym.Pooling(data=mx.sym.Activation(c2, act_type="relu"), pool_type="max", kernel=(2, 2), stride=(2, 2))
     f1 = mx.sym.Activation(mx.sym.FullyConnected(mx.sym.Flatten(p2), num_hidden=120), act_type="relu")
     f2 = mx.sym.Activation(mx.sym.FullyConnected(f1, num_hidden=84), act_type="relu")
-    return mx.sym.SoftmaxOutput(data=mx.sym.FullyConnected(f2, num_hidden=10))
+    return mx.sym.SoftmaxOutput(data=mx.sym.FullyConnected(f2, num_hidden=10), name="softmax")
 
 
 def resnet18(mx, classes=1000):
