@@ -24,7 +24,10 @@ function nor the problem.
 import inspect
 import math
 import os
+import pathlib
+import re
 import resource
+import sys
 import time
 import traceback
 
@@ -265,3 +268,116 @@ def test_nan_and_inf_reach_no_integer_conversion():
     for v in (math.inf, math.nan):
         with pytest.raises(MXNetError, match="randint"):
             mx.nd.random.randint(v, 3, shape=(2,))
+
+
+# ---------------------------------------------------------------- hostile model files
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "mxnet-1.9.1")
+
+
+def _copy_pair(tmp_path, sym_name, params_name, prefix="x"):
+    import shutil
+    shutil.copy(os.path.join(FIXTURES, sym_name), tmp_path / f"{prefix}-symbol.json")
+    shutil.copy(os.path.join(FIXTURES, params_name), tmp_path / f"{prefix}-0000.params")
+    return str(tmp_path / prefix)
+
+
+def test_truncated_checkpoint_pair_is_a_clear_error(tmp_path):
+    prefix = _copy_pair(tmp_path, "mlp-symbol.json", "mlp-0000.params")
+    params = pathlib.Path(prefix + "-0000.params")
+    symbol = pathlib.Path(prefix + "-symbol.json")
+    full_params, full_symbol = params.read_bytes(), symbol.read_bytes()
+    rng = np.random.RandomState(0)
+    for cut in sorted(set(rng.randint(1, len(full_params), 40))) + [0]:
+        params.write_bytes(full_params[:cut])
+        with pytest.raises(MXNetError, match="x-0000.params"):
+            mx.model.load_checkpoint(prefix, 0)
+    params.write_bytes(full_params)
+    for cut in sorted(set(rng.randint(0, len(full_symbol), 40))):
+        symbol.write_bytes(full_symbol[:cut])
+        with pytest.raises(MXNetError):
+            mx.model.load_checkpoint(prefix, 0)
+
+
+def test_mismatched_checkpoint_pair_is_a_clear_error_when_used(tmp_path):
+    # LeNet's graph with the MLP's parameters: loads (as in MXNet), refused when used
+    prefix = _copy_pair(tmp_path, "lenet-symbol.json", "mlp-0000.params")
+    sym, arg, aux = mx.model.load_checkpoint(prefix, 0)
+    mod = mx.mod.Module(sym, context=mx.cpu())
+    mod.bind(data_shapes=[("data", (2, 1, 28, 28))], for_training=False)
+    with pytest.raises(MXNetError, match="convolution0_bias is not presented"):
+        mod.set_params(arg, aux)
+    with pytest.raises(MXNetError, match="'fc1_weight' is not a parameter"):
+        mod.set_params(arg, aux, allow_missing=True)
+    # same names, wrong shapes: the MLP's symbol with its weights transposed
+    sym, arg, aux = mx.model.load_checkpoint(_copy_pair(tmp_path, "mlp-symbol.json",
+                                                        "mlp-0000.params", "y"), 0)
+    name = next(k for k, v in arg.items() if len(v.shape) == 2 and v.shape[0] != v.shape[1])
+    arg[name] = mx.nd.array(arg[name].asnumpy().T)
+    mod = mx.mod.Module(sym, context=mx.cpu(), label_names=None)
+    data_shape = (2,) + tuple(arg[sym.list_arguments()[1]].shape[1:])
+    mod.bind(data_shapes=[("data", data_shape)], for_training=False)
+    with pytest.raises(MXNetError, match=name):
+        mod.set_params(arg, aux)
+
+
+def test_huge_num_args_in_a_symbol_file_is_refused_without_allocating():
+    """Found by the battery: a Concat with num_args 10**15 built a list of 10**15 names."""
+    text = mx.sym.Concat(mx.sym.Variable("a"), mx.sym.Variable("b"), dim=1).tojson()
+    text = text.replace('"num_args": "2"', '"num_args": "1000000000000000"')
+    assert "1000000000000000" in text
+    with pytest.raises(MXNetError, match="num_args"):
+        mx.sym.load_json(text)
+
+
+def test_structure_aware_symbol_json_fuzz_short_run():
+    """scripts/fuzz_json.py for a fixed seed and 150 inputs (the long run is the script)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(PYBRIDGE), "scripts"))
+    import fuzz_json
+    res = fuzz_json.run(seconds=60, seed=7, max_inputs=150)
+    print(f"\nfuzz_json: {res['inputs']} inputs, {res['outcomes']}, "
+          f"{len(res['crashes'])} crashes, slowest {res['slowest_s'] * 1000:.0f} ms")
+    assert not res["crashes"], res["crashes"][:3]
+    assert res["outcomes"].get("rejected", 0) > 0 and res["outcomes"].get("loaded", 0) > 0
+
+
+# Calls that could run code found in a file.
+_CODE_FROM_DATA = re.compile(r"\b(pickle|cPickle|marshal|shelve|dill)\b|(?<![\w.])(eval|exec)\(|"
+                             r"allow_pickle\s*=\s*True|__import__\(|yaml\.load\(|"
+                             r"(?<![\w.])compile\(|\bimportlib\.import_module\(")
+
+
+def test_engine_never_runs_code_from_files():
+    """The engine and the bridge use no pickle/marshal/eval/exec (ast.literal_eval, which only
+    reads literals, is the one parser outside json); the bridge's import of engine functions
+    by dotted name (rshim's entry points) takes names from the R package's code, not files."""
+    offenders = []
+    root = os.path.dirname(PYBRIDGE)
+    for pkg in ("pybridge", "rshim"):
+        for dirpath, _, files in os.walk(os.path.join(root, pkg)):
+            for fn in files:
+                if not fn.endswith(".py"):
+                    continue
+                path = os.path.join(dirpath, fn)
+                with open(path, encoding="utf-8") as f:
+                    for no, line in enumerate(f, 1):
+                        code = line.split("#", 1)[0]
+                        if code.lstrip().startswith("def "):
+                            continue
+                        if _CODE_FROM_DATA.search(code) and "literal_eval" not in code:
+                            offenders.append(f"{os.path.relpath(path, root)}:{no}: {line.strip()}")
+    # by design: the entry point that imports an engine function named by the R package's own
+    # code, and `python -m rshim script.R` evaluating the R script the user runs
+    allowed = [o for o in offenders
+               if o.startswith("rshim/entries.py") and "import_module" in o
+               or o.startswith("rshim/host.py") and "eval(e, envir = globalenv())" in o]
+    assert sorted(set(offenders) - set(allowed)) == [], "\n".join(offenders)
+    # the .params / .nd readers parse with struct and NumPy frombuffer only
+    ser = open(os.path.join(PYBRIDGE, "ndarray", "serialization.py"), encoding="utf-8").read()
+    assert "np.load(" not in ser and "pickle" not in ser
+
+
+def test_grep_catches_a_pickle_load(tmp_path):
+    assert _CODE_FROM_DATA.search("obj = pickle.loads(data)")
+    assert _CODE_FROM_DATA.search("np.load(f, allow_pickle=True)")
+    assert _CODE_FROM_DATA.search("value = eval(text)")
+    assert not _CODE_FROM_DATA.search("value = ast.literal_eval(text)")
