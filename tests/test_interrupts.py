@@ -7,8 +7,9 @@
   checks that kills left a temporary file behind, i.e. really interrupted a write.
 - SIGKILL during training with the checkpoint callback (Python ``mx.callback.do_checkpoint``,
   R ``mx.callback.save.checkpoint``): every ``prefix-NNNN.params`` present loads completely.
-- SIGINT to R during ``mx.model.FeedForward.create``: ``tryCatch(interrupt = )`` catches it,
-  uncaught it is an error saying the call was interrupted, and the session keeps computing.
+- SIGINT to R during ``mx.model.FeedForward.create`` (plain R, and R hosted by Python through
+  ``python -m rshim``): ``tryCatch(interrupt = )`` catches it, uncaught it is an error saying
+  the call was interrupted, and the session keeps computing.
 (The NDArray-file case, ``mx.nd.save``, is tests/test_serialization.py's SIGKILL test.)
 """
 import glob
@@ -147,10 +148,12 @@ def test_sigkill_during_checkpoint_callback_leaves_loadable_files(tmp_path, kind
 
 @needs_r
 @posix
-def test_ctrl_c_during_training_in_r(tmp_path):
-    proc = subprocess.Popen(["R", "--no-echo", "--no-restore",
-                             f"--file={rpkg.BATTERY / 'interrupt_train.R'}"],
-                            env=rpkg.r_env(), cwd=tmp_path, stdout=subprocess.PIPE,
+@pytest.mark.parametrize("how", ["R", "python -m rshim"])
+def test_ctrl_c_during_training_in_r(tmp_path, how):
+    script = str(rpkg.BATTERY / "interrupt_train.R")
+    cmd = (["R", "--no-echo", "--no-restore", f"--file={script}"] if how == "R"
+           else [sys.executable, "-m", "rshim", script])
+    proc = subprocess.Popen(cmd, env=rpkg.r_env(), cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines = []
     try:
