@@ -63,7 +63,8 @@ PY_WRITER = textwrap.dedent("""
 def _start_writer(kind, prefix, cwd):
     if kind.startswith("r-"):
         env = rpkg.r_env()
-        env.update(MX_PREFIX=prefix, MX_WRITER="model.save" if kind == "r-model.save" else "callback")
+        env.update(MX_PREFIX=prefix,
+                   MX_WRITER="model.save" if kind == "r-model.save" else "callback")
         cmd = ["R", "--no-echo", "--no-restore", f"--file={rpkg.BATTERY / 'kill_writer.R'}"]
     else:
         env = dict(os.environ, PYTHONPATH=str(rpkg.ROOT))
