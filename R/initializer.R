@@ -45,11 +45,13 @@ mx.init.normal <- function(sd) {
 }
 
 mx.init.Xavier <- function(rnd_type = "uniform", factor_type = "avg", magnitude = 3) {
-  if (!rnd_type %in% c("uniform", "gaussian")) {
+  if (!is.character(rnd_type) || length(rnd_type) != 1L ||
+      !rnd_type %in% c("uniform", "gaussian")) {
     stop("mx.init.Xavier: Not supported random type. See usage of function mx.init.Xavier",
          call. = FALSE)
   }
-  if (!factor_type %in% c("avg", "in", "out")) {
+  if (!is.character(factor_type) || length(factor_type) != 1L ||
+      !factor_type %in% c("avg", "in", "out")) {
     stop("mx.init.Xavier: Not supported factor type. See usage of function mx.init.Xavier",
          call. = FALSE)
   }

@@ -4,11 +4,12 @@
 
 mx.lr_scheduler.FactorScheduler <- function(step, factor_val, stop_factor_lr = 1e-8,
                                             verbose = TRUE) {
-  if (!is.numeric(step) || length(step) != 1L || step < 1) {
+  if (!is.numeric(step) || length(step) != 1L || is.na(step) || step < 1) {
     stop("mx.lr_scheduler.FactorScheduler: Schedule step must be greater or equal than 1 round",
          call. = FALSE)
   }
-  if (!is.numeric(factor_val) || factor_val > 1) {
+  if (!is.numeric(factor_val) || length(factor_val) != 1L || is.na(factor_val) ||
+      factor_val > 1) {
     stop("mx.lr_scheduler.FactorScheduler: Factor must be no more than 1 to make lr reduce",
          call. = FALSE)
   }
@@ -36,7 +37,7 @@ mx.lr_scheduler.FactorScheduler <- function(step, factor_val, stop_factor_lr = 1
 
 mx.lr_scheduler.MultiFactorScheduler <- function(step, factor_val, stop_factor_lr = 1e-8,
                                                  verbose = TRUE) {
-  if (!is.numeric(step) || !all(step == cummax(step))) {
+  if (!is.numeric(step) || !length(step) || anyNA(step) || !all(step == cummax(step))) {
     stop("mx.lr_scheduler.MultiFactorScheduler: Schedule step must be an increasing integer list",
          call. = FALSE)
   }
@@ -44,7 +45,8 @@ mx.lr_scheduler.MultiFactorScheduler <- function(step, factor_val, stop_factor_l
     stop("mx.lr_scheduler.MultiFactorScheduler: Schedule step must be greater or equal than 1 round",
          call. = FALSE)
   }
-  if (!is.numeric(factor_val) || factor_val > 1) {
+  if (!is.numeric(factor_val) || length(factor_val) != 1L || is.na(factor_val) ||
+      factor_val > 1) {
     stop("mx.lr_scheduler.MultiFactorScheduler: Factor must be no more than 1 to make lr reduce",
          call. = FALSE)
   }

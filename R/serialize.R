@@ -1,6 +1,7 @@
 # mx.serialize / mx.unserialize: a model as plain R data (saveRDS/save-able) and back.
 
 is.serialized <- function(model) {
+  if (!is.list(model)) return(FALSE)
   if (!is.null(model[["is.serialized"]])) isTRUE(model[["is.serialized"]]) else FALSE
 }
 

@@ -97,20 +97,26 @@ mx.symbol.Group <- function(...) {
   .mx.py("mx.symbol.Group", .mx.sym.path("symbol_group"), list(unname(syms)))
 }
 
-mx.symbol.concat <- function(data, num.args, dim = NULL, name = NULL) {
+.mx.symbol.concat <- function(data, num.args, dim, name, fname) {
   if (is.mx.symbol(data)) data <- list(data)
   if (!.mx.all.symbols(data)) {
-    stop("mx.symbol.concat: data must be a list of MXSymbol, e.g. c(sym1, sym2)", call. = FALSE)
+    stop(fname, ": data must be a list of MXSymbol, e.g. c(sym1, sym2)", call. = FALSE)
   }
-  if (missing(num.args)) num.args <- length(data)
+  if (is.null(num.args)) num.args <- length(data)
   params <- list(num_args = num.args)
   if (!is.null(dim)) params$dim <- dim
-  .mx.symbol.invoke("Concat", "mx.symbol.concat", list(data = unname(data)), params, name)
+  .mx.symbol.invoke("Concat", fname, list(data = unname(data)), params, name)
+}
+
+mx.symbol.concat <- function(data, num.args, dim = NULL, name = NULL) {
+  .mx.symbol.concat(data, if (missing(num.args)) NULL else num.args, dim, name,
+                    "mx.symbol.concat")
 }
 
 mx.symbol.Concat <- function(data, num.args, dim = NULL, name = NULL) {
   warning("mx.symbol.Concat is deprecated. Use mx.symbol.concat instead.", call. = FALSE)
-  mx.symbol.concat(data, num.args, dim, name)
+  .mx.symbol.concat(data, if (missing(num.args)) NULL else num.args, dim, name,
+                    "mx.symbol.Concat")
 }
 
 mx.symbol.save <- function(symbol, filename) {

@@ -56,9 +56,24 @@ mx.symbol.FullyConnected <- function(data = NULL, weight = NULL, bias = NULL, nu
                     list(num_hidden = num_hidden, no_bias = no_bias, flatten = flatten, ...), name)
 }
 
+mx.symbol.InstanceNorm <- function(data = NULL, gamma = NULL, beta = NULL, eps = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("InstanceNorm", "mx.symbol.InstanceNorm", list(data = data, gamma = gamma, beta = beta),
+                    list(eps = eps, ...), name)
+}
+
+mx.symbol.L2Normalization <- function(data = NULL, eps = NULL, mode = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("L2Normalization", "mx.symbol.L2Normalization", list(data = data),
+                    list(eps = eps, mode = mode, ...), name)
+}
+
 mx.symbol.LRN <- function(data = NULL, alpha = NULL, beta = NULL, knorm = NULL, nsize = NULL, ..., name = NULL) {
   .mx.symbol.invoke("LRN", "mx.symbol.LRN", list(data = data),
                     list(alpha = alpha, beta = beta, knorm = knorm, nsize = nsize, ...), name)
+}
+
+mx.symbol.LayerNorm <- function(data = NULL, gamma = NULL, beta = NULL, axis = NULL, eps = NULL, output_mean_var = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("LayerNorm", "mx.symbol.LayerNorm", list(data = data, gamma = gamma, beta = beta),
+                    list(axis = axis, eps = eps, output_mean_var = output_mean_var, ...), name)
 }
 
 mx.symbol.LeakyReLU <- function(data = NULL, act_type = NULL, slope = NULL, lower_bound = NULL, upper_bound = NULL, ..., name = NULL) {
@@ -829,6 +844,16 @@ mx.symbol.slice_axis <- function(data = NULL, axis = NULL, begin = NULL, end = N
 mx.symbol.softmax <- function(data = NULL, axis = NULL, temperature = NULL, dtype = NULL, ..., name = NULL) {
   .mx.symbol.invoke("softmax", "mx.symbol.softmax", list(data = data),
                     list(axis = axis, temperature = temperature, dtype = dtype, ...), name)
+}
+
+mx.symbol.softmax.cross.entropy <- function(data = NULL, label = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("softmax_cross_entropy", "mx.symbol.softmax.cross.entropy", list(data = data, label = label),
+                    list(...), name)
+}
+
+mx.symbol.softmax_cross_entropy <- function(data = NULL, label = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("softmax_cross_entropy", "mx.symbol.softmax_cross_entropy", list(data = data, label = label),
+                    list(...), name)
 }
 
 mx.symbol.softsign <- function(data = NULL, ..., name = NULL) {

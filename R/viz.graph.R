@@ -4,10 +4,10 @@
 graph.viz <- function(symbol, shape = NULL, direction = "TD", type = "graph",
                       graph.width.px = NULL, graph.height.px = NULL) {
   .mx.sym.arg(symbol, "graph.viz")
-  if (!direction %in% c("TD", "LR")) {
+  if (!is.character(direction) || length(direction) != 1L || !direction %in% c("TD", "LR")) {
     stop("graph.viz: direction must be \"TD\" or \"LR\"", call. = FALSE)
   }
-  if (!type %in% c("graph", "vis")) stop("graph.viz: type must be \"graph\" or \"vis\"", call. = FALSE)
+  if (!is.character(type) || length(type) != 1L || !type %in% c("graph", "vis")) stop("graph.viz: type must be \"graph\" or \"vis\"", call. = FALSE)
   if (!nzchar(Sys.which("dot"))) {
     stop("graph.viz: Graphviz's 'dot' program is needed to draw the graph", call. = FALSE)
   }
