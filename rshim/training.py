@@ -857,6 +857,12 @@ def predict(symbol, arg_params, aux_params, data, ctx, allow_extra):
     data_name = "data"
     descs = [DataDesc(data_name, tuple(data.provide_data[0][1]))]
     labels = [a for a in symbol.list_arguments() if a.endswith("label")]
+    missing = [n for n in symbol.list_arguments()
+               if n != data_name and n not in labels and n not in arg_params]
+    missing += [n for n in symbol.list_auxiliary_states() if n not in aux_params]
+    if missing:
+        raise MXNetError(f"the model's parameters lack {', '.join(missing)}, which its symbol "
+                         "needs")
     mod = Module(symbol, data_names=[data_name], label_names=labels, context=ctx)
     mod.bind(descs, None, for_training=False)
     mod.set_params(arg_params, aux_params, allow_missing=False, allow_extra=bool(allow_extra))
