@@ -94,7 +94,8 @@ act1 <- mx.symbol.Activation(pool.type='relu')
 
 chunk("MNIST")
 # ---- mxnet-bridge: instead of download.file(...): the data made by examples/get_data
-file.symlink(file.path(deck_data, c("mnist.rda", "fmnist.rda")), ".")
+for (f in c("mnist.rda", "fmnist.rda"))
+  if (!file.exists(f)) invisible(file.symlink(file.path(deck_data, f), f))
 # ---- mxnet-bridge: end
 load('mnist.rda')
 dim(train_mnist)

@@ -99,8 +99,9 @@ def test_error_exit_status_and_message_both_ways(r_env, tmp_path):
     assert outs[0] == outs[1]
 
 
-def test_generated_r_wrappers_are_up_to_date():
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_r.py"), "--check"],
+@pytest.mark.parametrize("generator", ["gen_r.py", "gen_r_symbol.py"])
+def test_generated_r_wrappers_are_up_to_date(generator):
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / generator), "--check"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, ("R wrappers/help pages are out of date; run "
-                                  "scripts/gen_r.py:\n" + proc.stdout + proc.stderr)
+                                  f"scripts/{generator}:\n" + proc.stdout + proc.stderr)
