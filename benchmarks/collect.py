@@ -1,4 +1,4 @@
-"""Run the side-by-side benchmarks alternately and write benchmarks/RESULTS.md.
+"""Run the side-by-side benchmarks alternately and write benchmarks/RESULTS-side-by-side.md.
 
 Each engine runs each benchmark in a fresh process (`side_by_side.py`), ours and the reference
 in turn, `--repeats` times; the table shows medians and the ratio. Goals are from the
