@@ -243,3 +243,18 @@ test_that("bad input is an R error before training, and the session goes on", {
   expect_silent(plot(m2))
   dev.off()
 })
+
+test_that("MXNet 1.9.1 checkpoints load in R and predict MXNet's outputs", {
+  fixtures <- file.path(Sys.getenv("MXNET_BRIDGE_ROOT", "../.."), "tests", "fixtures",
+                        "mxnet-1.9.1")
+  expect_true(file.exists(file.path(fixtures, "mlp-symbol.json")))
+  for (case in list(c("mlp", 0), c("lenet", 3), c("resnet18-narrow", 0))) {
+    model <- mx.model.load(file.path(fixtures, case[1]), as.integer(case[2]))
+    io <- mx.nd.load(file.path(fixtures, paste0(case[1], "-io.nd")))
+    x <- as.array(io$data)
+    want <- as.array(io$output)
+    got <- predict(model, x, array.layout = "colmajor")
+    expect_equal(dim(got), dim(want))
+    expect_lt(max(abs(got - want)) / max(abs(want)), 1e-5, label = case[1])
+  }
+})
