@@ -314,7 +314,7 @@ normalize.image <-function(im, mean_vec, std_vec) {
 # ---- mxnet-bridge: the deck's photograph (img/mtbaker.jpg) is not available; a real
 # photograph from a registry package (see examples/get_data) stands in for it.
 dir.create("img", showWarnings = FALSE)
-if (!file.exists("img/mtbaker.jpg")) file.copy(file.path(deck_data, "photo.jpg"), "img/mtbaker.jpg")
+if (!file.exists("img/mtbaker.jpg")) invisible(file.copy(file.path(deck_data, "photo.jpg"), "img/mtbaker.jpg"))
 if (!interactive()) next_png("photo")
 # ---- mxnet-bridge: end
 im <- load.image('img/mtbaker.jpg')
@@ -325,24 +325,16 @@ plot(im_resized)
 if (!interactive()) invisible(dev.off())                                 # mxnet-bridge
 im_normed = normalize.image(im_resized, c(123.68, 116.779, 103.939), c(1, 1, 1))
 
-if (have_resnet) {                                                       # mxnet-bridge
+# ---- mxnet-bridge: without the ResNet-18 files the model is the digit LeNet, which takes
+# 28x28 grey images: it predicts on the first MNIST test image instead of the photograph.
+if (!have_resnet) im_normed <- x.test[, , , 1, drop = FALSE]
+# ---- mxnet-bridge: end
 prob <- predict(model, X=im_normed)
 dim(prob)
 max.idx <- order(prob[,1], decreasing = TRUE)[1:5]
 max.idx
 synset <- readLines('model/synset.txt')
 print(paste0("Predicted Top-classes: ", synset[max.idx]))
-} else {
-# ---- mxnet-bridge: the digit model takes 28x28 grey images: predict on MNIST test images
-# and show the top-5 classes of the first one, with their names, as the deck does.
-prob <- predict(model, X=x.test[, , , 1:10, drop = FALSE])
-dim(prob)
-max.idx <- order(prob[,1], decreasing = TRUE)[1:5]
-max.idx
-synset <- readLines('model/synset.txt')
-print(paste0("Predicted Top-classes: ", synset[max.idx]))
-message("true label of that image: ", y.test[1])
-}
-# ---- mxnet-bridge: end
+if (!have_resnet) message("true label of that image: ", y.test[1])   # mxnet-bridge
 
 message("\nThe deck ran end to end in ", format(round(difftime(Sys.time(), deck_started, units = "mins"), 1)))
