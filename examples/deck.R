@@ -268,10 +268,13 @@ chunk("Pre-trained model")
 # mx.model.save as model/resnet-18 (so the deck's own load line finds it), with the ten digit
 # names as its synset, and the image chunks show the preprocessing on a real photograph.
 dir.create("model", showWarnings = FALSE)
-have_resnet <- file.exists("model/resnet-18-symbol.json") && file.exists("model/resnet-18-0000.params")
+fallback_marker <- "model/made-by-deck-from-mnist-lenet"    # our stand-in, not the real files
+have_resnet <- file.exists("model/resnet-18-symbol.json") &&
+  file.exists("model/resnet-18-0000.params") && !file.exists(fallback_marker)
 if (!have_resnet) {
   message("No ResNet-18 files in model/: using the MNIST LeNet trained above as the pre-trained model.")
   mx.model.save(model, "model/resnet-18", 0)
+  writeLines("model/resnet-18-* here are the deck's MNIST LeNet, saved by examples/deck.R", fallback_marker)
   writeLines(paste0("digit", 0:9, " ", c("zero", "one", "two", "three", "four", "five",
                                           "six", "seven", "eight", "nine")), "model/synset.txt")
 }
