@@ -38,7 +38,7 @@ def find(data_dir, *names):
 
 
 def load_mnist(data_dir, fashion=False):
-    base = os.path.join(data_dir, "fashion") if fashion else data_dir
+    base = os.path.join(data_dir, "fashion" if fashion else "mnist")   # examples/get_data layout
     x = read_idx(find(base, "train-images-idx3-ubyte", "train-images.idx3-ubyte"))
     y = read_idx(find(base, "train-labels-idx1-ubyte", "train-labels.idx1-ubyte"))
     return x.astype(np.float32), y.astype(np.float32)
