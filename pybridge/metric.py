@@ -339,28 +339,32 @@ class _BinaryStats:
         self.glob = dict.fromkeys(("tp", "fp", "fn", "tn"), 0)
 
 
-@register
-class F1(EvalMetric):
-    """F1 score of a binary classifier; 'macro' averages the per-batch scores."""
+class _BinaryScoreMetric(EvalMetric):
+    """A score of a binary classifier's confusion counts; 'macro' averages per-batch scores,
+    'micro' scores the counts accumulated over batches. Subclasses give ``_score(counts)``."""
+    _kind = None          # the name _BinaryStats.update reports errors under
 
-    def __init__(self, name="f1", output_names=None, label_names=None, average="macro"):
+    def __init__(self, name, output_names=None, label_names=None, average="macro"):
         self.average = average
         self.metrics = _BinaryStats()
         super().__init__(name, output_names=output_names, label_names=label_names,
                          has_global_stats=True)
 
+    def _score(self, counts):
+        raise NotImplementedError
+
     def update(self, labels, preds):
         labels, preds = check_label_shapes(labels, preds, True)
         for label, pred in zip(labels, preds):
-            self.metrics.update(label, pred, "F1")
+            self.metrics.update(label, pred, self._kind)
         stats = self.metrics
         if self.average == "macro":
             # counts are cleared after every batch, so local and global scores coincide
-            self._add(stats.fscore(stats.local), 1)
+            self._add(self._score(stats.local), 1)
             stats.reset_stats()
         else:
-            self.sum_metric = stats.fscore(stats.local) * stats.total(stats.local)
-            self.global_sum_metric = stats.fscore(stats.glob) * stats.total(stats.glob)
+            self.sum_metric = self._score(stats.local) * stats.total(stats.local)
+            self.global_sum_metric = self._score(stats.glob) * stats.total(stats.glob)
             self.num_inst = stats.total(stats.local)
             self.global_num_inst = stats.total(stats.glob)
 
@@ -374,17 +378,26 @@ class F1(EvalMetric):
 
 
 @register
-class MCC(EvalMetric):
+class F1(_BinaryScoreMetric):
+    """F1 score of a binary classifier; 'macro' averages the per-batch scores."""
+    _kind = "F1"
+
+    def __init__(self, name="f1", output_names=None, label_names=None, average="macro"):
+        super().__init__(name, output_names, label_names, average)
+
+    def _score(self, counts):
+        return self.metrics.fscore(counts)
+
+
+@register
+class MCC(_BinaryScoreMetric):
     """Matthews correlation coefficient of a binary classifier (zero denominators -> 1)."""
+    _kind = "MCC"
 
     def __init__(self, name="mcc", output_names=None, label_names=None, average="macro"):
-        self._average = average
-        self._metrics = _BinaryStats()
-        super().__init__(name, output_names=output_names, label_names=label_names,
-                         has_global_stats=True)
+        super().__init__(name, output_names, label_names, average)
 
-    @staticmethod
-    def _mcc(c):
+    def _score(self, c):
         if not _BinaryStats.total(c):
             return 0.
         tp, fp, fn, tn = (float(c[k]) for k in ("tp", "fp", "fn", "tn"))
@@ -393,28 +406,6 @@ class MCC(EvalMetric):
             if term != 0.:
                 denom *= term
         return (tp * tn - fp * fn) / math.sqrt(denom)
-
-    def update(self, labels, preds):
-        labels, preds = check_label_shapes(labels, preds, True)
-        for label, pred in zip(labels, preds):
-            self._metrics.update(label, pred, "MCC")
-        stats = self._metrics
-        if self._average == "macro":
-            self._add(self._mcc(stats.local), 1)
-            stats.reset_stats()
-        else:
-            self.sum_metric = self._mcc(stats.local) * stats.total(stats.local)
-            self.global_sum_metric = self._mcc(stats.glob) * stats.total(stats.glob)
-            self.num_inst = stats.total(stats.local)
-            self.global_num_inst = stats.total(stats.glob)
-
-    def reset(self):
-        super().reset()
-        self._metrics.reset_stats()
-
-    def reset_local(self):
-        super().reset_local()
-        self._metrics.local_reset_stats()
 
 
 @register
