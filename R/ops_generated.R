@@ -156,6 +156,16 @@ mx.nd.internal.copy <- function(data = NULL, ..., out = NULL) {
                 list(...), out)
 }
 
+mx.nd.internal.crop.assign <- function(lhs = NULL, rhs = NULL, begin = NULL, end = NULL, step = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_crop_assign", "mx.nd.internal.crop.assign", list(lhs = lhs, rhs = rhs),
+                list(begin = begin, end = end, step = step, ...), out)
+}
+
+mx.nd.internal.crop.assign.scalar <- function(data = NULL, scalar = NULL, begin = NULL, end = NULL, step = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_crop_assign_scalar", "mx.nd.internal.crop.assign.scalar", list(data = data),
+                list(scalar = scalar, begin = begin, end = end, step = step, ...), out)
+}
+
 mx.nd.internal.div <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {
   .mx.nd.invoke("_div", "mx.nd.internal.div", list(lhs = lhs, rhs = rhs),
                 list(...), out)
@@ -409,6 +419,16 @@ mx.nd.internal.sample.uniform <- function(low = NULL, high = NULL, shape = NULL,
 mx.nd.internal.shuffle <- function(data = NULL, ..., out = NULL) {
   .mx.nd.invoke("_shuffle", "mx.nd.internal.shuffle", list(data = data),
                 list(...), out)
+}
+
+mx.nd.internal.slice.assign <- function(lhs = NULL, rhs = NULL, begin = NULL, end = NULL, step = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_slice_assign", "mx.nd.internal.slice.assign", list(lhs = lhs, rhs = rhs),
+                list(begin = begin, end = end, step = step, ...), out)
+}
+
+mx.nd.internal.slice.assign.scalar <- function(data = NULL, scalar = NULL, begin = NULL, end = NULL, step = NULL, ..., out = NULL) {
+  .mx.nd.invoke("_slice_assign_scalar", "mx.nd.internal.slice.assign.scalar", list(data = data),
+                list(scalar = scalar, begin = begin, end = end, step = step, ...), out)
 }
 
 mx.nd.internal.sub <- function(lhs = NULL, rhs = NULL, ..., out = NULL) {

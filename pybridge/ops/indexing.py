@@ -1,6 +1,8 @@
-"""Indexing: slice, slice_axis (crop), take, pick, one_hot, where, topk, sort, argsort.
+"""Indexing: slice (crop), slice_axis, slice assignment, take, pick, one_hot, where, topk,
+sort, argsort.
 
-Selected values stay differentiable (slice, take, pick, where run through ``call.F``);
+Selected values stay differentiable (slice, slice assignment, take, pick, where run through
+``call.F``);
 indices, masks and one-hot codes are constants.  Ordering results (topk, sort) are
 constants too.
 """
@@ -8,7 +10,7 @@ import numpy as np
 
 from ..base import MXNetError, literal
 from ..registry import Kind, Param, register
-from ._util import constant, keep_dtype, normalize_axes, raw
+from ._util import constant, is_variable, keep_dtype, normalize_axes, raw
 
 
 def _opt_ints(v):
@@ -30,17 +32,17 @@ def _unary_infer(fn):
 
 
 # ------------------------------------------------------------------ slicing
-def _slices(attrs, shape):
+def _slices(attrs, shape, op="slice"):
     begin, end, step = attrs.begin, attrs.end, attrs.step
     if len(begin) != len(end) or (step and len(step) != len(begin)):
-        raise MXNetError(f"slice: begin {begin}, end {end} and step {step} must have one length")
+        raise MXNetError(f"{op}: begin {begin}, end {end} and step {step} must have one length")
     if len(begin) > len(shape):
-        raise MXNetError(f"slice: {len(begin)} axes given for an array of {len(shape)} dimension(s)")
+        raise MXNetError(f"{op}: {len(begin)} axes given for an array of {len(shape)} dimension(s)")
     out = []
     for i, (b, e) in enumerate(zip(begin, end)):
         s = step[i] if step else None
         if s == 0:
-            raise MXNetError("slice: step must not be zero")
+            raise MXNetError(f"{op}: step must not be zero")
         out.append(slice(b, e, s))
     return tuple(out)
 
@@ -71,6 +73,85 @@ def _axis_slice(attrs, shape):
 def slice_axis(call, data):
     """A sub-array along one axis."""
     return call.F.get_item(data, _axis_slice(call.attrs, raw(data).shape))
+
+
+# ------------------------------------------------------------------ slice assignment
+# A copy of the input with a region (slice's begin/end/step) replaced.  In a graph the
+# region's out-grad flows to the assigned values and the rest to the input.
+_REGION_PARAMS = [
+    Param("begin", _opt_ints, doc="start index per axis (None: from the start)"),
+    Param("end", _opt_ints, doc="stop index per axis (None: to the end)"),
+    Param("step", _opt_ints, (), doc="step per axis (default 1)")]
+
+
+def _region_shape(attrs, shape, op, rhs_shape=None):
+    """The assigned region's shape; with ``rhs_shape``, checked against it."""
+    region = _sliced_shape(_slices(attrs, shape, op), shape)
+    if rhs_shape is not None and tuple(rhs_shape) != region:
+        raise MXNetError(f"{op}: rhs has shape {tuple(rhs_shape)} but the region "
+                         f"begin={attrs.begin}, end={attrs.end}, step={attrs.step or None} "
+                         f"of lhs {tuple(shape)} has shape {region}")
+    return region
+
+
+def _infer_slice_assign(attrs, in_shapes):
+    lhs, rhs = in_shapes
+    if lhs is None:
+        return in_shapes, [None], []
+    return [lhs, _region_shape(attrs, tuple(lhs), "_slice_assign", rhs)], [tuple(lhs)], []
+
+
+def _infer_slice_assign_type(attrs, in_types):
+    lhs, rhs = in_types
+    if lhs is not None and rhs is not None and np.dtype(lhs) != np.dtype(rhs):
+        raise MXNetError(f"_slice_assign: rhs has dtype {np.dtype(rhs).name} but lhs has "
+                         f"{np.dtype(lhs).name}; they must be the same")
+    known = lhs if lhs is not None else rhs
+    return [known, known], [known], []
+
+
+def _region_mask(xp, shape, key):
+    mask = xp.zeros(shape, dtype=bool)
+    mask[key] = True
+    return mask
+
+
+@register("_slice_assign", aliases=("_crop_assign",), inputs=("lhs", "rhs"),
+          params=_REGION_PARAMS, infer_shape=_infer_slice_assign,
+          infer_type=_infer_slice_assign_type)
+def slice_assign(call, lhs, rhs):
+    """A copy of ``lhs`` with the region begin/end/step (as in slice) replaced by ``rhs``,
+    which must have the region's shape and lhs's dtype."""
+    x, v = raw(lhs), raw(rhs)
+    _region_shape(call.attrs, x.shape, "_slice_assign", v.shape)
+    _infer_slice_assign_type(call.attrs, [x.dtype, v.dtype])
+    key = _slices(call.attrs, x.shape, "_slice_assign")
+    if not (is_variable(lhs) or is_variable(rhs)):
+        out = x.copy()
+        out[key] = v
+        return out
+    kept = call.F.where(_region_mask(call.xp, x.shape, key), call.xp.zeros_like(x), lhs)
+    return call.F.scatter_add(kept, key, rhs)
+
+
+def _checked_scalar_region(attrs, shape):
+    _region_shape(attrs, shape, "_slice_assign_scalar")   # validates begin/end/step
+    return shape
+
+
+@register("_slice_assign_scalar", aliases=("_crop_assign_scalar",),
+          params=[Param("scalar", Kind.float, 0.0, doc="the value to assign")] + _REGION_PARAMS,
+          infer_shape=_unary_infer(_checked_scalar_region))
+def slice_assign_scalar(call, data):
+    """A copy of ``data`` with the region begin/end/step (as in slice) set to ``scalar``."""
+    x = raw(data)
+    key = _slices(call.attrs, x.shape, "_slice_assign_scalar")
+    if not is_variable(data):
+        out = x.copy()
+        out[key] = call.attrs.scalar   # integer dtypes truncate, as MXNet's cast does
+        return out
+    fill = call.xp.full(x.shape, call.attrs.scalar, dtype=x.dtype)
+    return call.F.where(_region_mask(call.xp, x.shape, key), fill, data)
 
 
 # ------------------------------------------------------------------ gathering
