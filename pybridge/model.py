@@ -204,8 +204,12 @@ class FeedForward:
         mod.history = self.history
         if reporter is None:
             reporter = FeedForwardReporter(logger, self.ctx)
+        # The reporter prints the validation lines: drop MXNet's default logger, alone or in a list.
         if isinstance(eval_end_callback, LogValidationMetricsCallback):
-            eval_end_callback = None              # the reporter prints the validation lines
+            eval_end_callback = None
+        elif isinstance(eval_end_callback, (list, tuple)):
+            eval_end_callback = [cb for cb in eval_end_callback
+                                 if not isinstance(cb, LogValidationMetricsCallback)] or None
         try:
             loop.train(mod, data, eval_metric, self.begin_epoch, self.num_epoch,
                        eval_data=eval_data, epoch_size=self.epoch_size,
