@@ -17,6 +17,7 @@ from pybridge.io.base import DataBatch, DataDesc, DataIter
 from pybridge.module import loop
 from pybridge.module.module import Module
 from pybridge.ndarray.ndarray import NDArray
+from pybridge.optimizer import _rescaled, _scalars
 from pybridge.registry import get_op
 from pybridge.symbol.symbol import Symbol
 
@@ -647,6 +648,8 @@ def make_optimizer(name, kwargs):
         kw.pop("learning_rate", None)
     if name == "adam":
         return RAdam(**kw)
+    if name == "nag":
+        return RNAG(**kw)
     return mx.optimizer.create(name, **kw)
 
 
@@ -659,6 +662,28 @@ class RAdam(mx.optimizer.Adam):
         if t < 1:
             return lr
         return lr * (1. - self.beta1 ** t) / math.sqrt(1. - self.beta2 ** t)
+
+
+class RNAG(mx.optimizer.NAG):
+    """MXNet R's nag with momentum: its own graph, not Python's ``nag_mom_update``. The
+    momentum is not scaled by the rate and the step's gradient term has no weight decay:
+    ``mom = momentum*mom + g + wd*w; w -= lr*(momentum*mom + g)``, g = clip(rescale*grad)."""
+
+    def update(self, index, weight, grad, state):
+        if state is None or self.momentum == 0:
+            super().update(index, weight, grad, state)    # w -= lr*(g + wd*w): the same step
+            return
+        self._update_count(index)
+        w, xp = weight._data, weight._ctx.xp
+        lr, wd, rescale, momentum = _scalars(w.dtype, self._get_lr(index), self._get_wd(index),
+                                             self.rescale_grad, self.momentum)
+        clip = None if self._clip is None else w.dtype.type(self._clip)
+        g = _rescaled(grad._data, rescale, clip, xp)
+        mom = state._data
+        mom *= momentum
+        mom += g
+        mom += wd * w
+        w -= lr * (momentum * mom + g)
 
 
 def make_scheduler(kind, step, factor, stop_factor_lr):
@@ -782,6 +807,7 @@ class Trainer:
                         allow_extra=True)
         mod._optimizer = optimizer
         if not optimizer.idx2name:
+            # names only, no set_wd_mult: the R package decays every parameter, biases too
             optimizer.idx2name = dict(enumerate(mod._param_names))
         mod._updater = mx.optimizer.get_updater(optimizer)
         mod.optimizer_initialized = True
