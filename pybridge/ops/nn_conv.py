@@ -5,13 +5,14 @@ from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import is_variable, raw
 from .nn_common import assign_shape, check_kernel, fmt, opt_str, spatial
+from . import nn_infer
 from .nn_fast import Conv2DCPU, Deconv2DCPU
 
 
 _LAYOUTS = (None, "NCW", "NCHW", "NCDHW", "NWC", "NHWC", "NDHWC")
 
 
-def _geometry(op, attrs, ndim_data=None):
+def geometry(op, attrs, ndim_data=None):
     """kernel, stride, dilate, pad as tuples of one length; MXNetErrors for bad values."""
     check_kernel(op, attrs.kernel, allowed=(1, 2, 3))
     nd = len(attrs.kernel)
@@ -94,10 +95,9 @@ def _cpu_fast(call, groups, inputs):
 def _conv2d(call, x, w, b, stride, pad, dilate, groups):
     inputs = (x, w) if b is None else (x, w, b)
     if _cpu_fast(call, groups, inputs):
-        node = Conv2DCPU(stride, pad, dilate)
         if any(is_variable(v) for v in inputs):
-            return node.apply(inputs)[0]
-        return node.forward(inputs)[0]
+            return Conv2DCPU(stride, pad, dilate).apply(inputs)[0]
+        return nn_infer.conv2d(x, w, b, stride, pad, dilate)
     return call.F.convolution_2d(x, w, b, stride, pad, dilate=dilate, groups=groups)
 
 
@@ -107,11 +107,11 @@ def conv_out_size(x, k, s, d, p):
 
 def _conv_infer(attrs, shapes):
     op = "Convolution"
-    kernel, stride, dilate, pad = _geometry(op, attrs)
+    kernel, stride, dilate, pad = geometry(op, attrs)
     data = shapes[0]
     if data is None:
         return shapes, [None], []
-    _geometry(op, attrs, len(data))
+    geometry(op, attrs, len(data))
     _check_groups(op, data[1], attrs)
     assign_shape(op, shapes, 1, "weight", (attrs.num_filter, data[1] // attrs.num_group) + kernel)
     if not attrs.no_bias:
@@ -132,7 +132,7 @@ _conv_head, _conv_mid = _common_params(1024)
 def convolution(call, data, weight, bias=None):
     """N-D convolution (cross-correlation) with optional groups, stride, dilation, padding."""
     op, a, F = "Convolution", call.attrs, call.F
-    kernel, stride, dilate, pad = _geometry(op, a, data.ndim)
+    kernel, stride, dilate, pad = geometry(op, a, data.ndim)
     _check_groups(op, data.shape[1], a)
     _check_param_shapes(op, weight, bias,
                         (a.num_filter, data.shape[1] // a.num_group) + kernel, a.num_filter)
@@ -153,7 +153,7 @@ def convolution(call, data, weight, bias=None):
 # ------------------------------------------------------------------ Deconvolution
 def _deconv_geometry(op, attrs, in_spatial):
     """Per-axis (pad, adj, output size) for Deconvolution, with MXNet's target_shape rule."""
-    kernel, stride, dilate, pad = _geometry(op, attrs)
+    kernel, stride, dilate, pad = geometry(op, attrs)
     nd = len(kernel)
     adj = spatial(op, attrs, nd, "adj", 0)
     target = attrs.target_shape
@@ -195,11 +195,11 @@ def _deconv2d(call, x, w, b, stride, pad, dilate, outs, groups):
 
 def _deconv_infer(attrs, shapes):
     op = "Deconvolution"
-    kernel = _geometry(op, attrs)[0]
+    kernel = geometry(op, attrs)[0]
     data = shapes[0]
     if data is None:
         return shapes, [None], []
-    _geometry(op, attrs, len(data))
+    geometry(op, attrs, len(data))
     _check_groups(op, data[1], attrs)
     out_sp = _deconv_geometry(op, attrs, tuple(data[2:]))[4]
     assign_shape(op, shapes, 1, "weight", (data[1], attrs.num_filter // attrs.num_group) + kernel)
@@ -220,7 +220,7 @@ _dec_head, _dec_mid = _common_params(512)
 def deconvolution(call, data, weight, bias=None):
     """Transposed convolution: the gradient of Convolution with respect to its input."""
     op, a, F = "Deconvolution", call.attrs, call.F
-    _geometry(op, a, data.ndim)
+    geometry(op, a, data.ndim)
     _check_groups(op, data.shape[1], a)
     kernel, stride, dilate, pad, outs = _deconv_geometry(op, a, tuple(data.shape[2:]))
     _check_param_shapes(op, weight, bias,

@@ -50,6 +50,31 @@ def _bn_infer(attrs, shapes):
     return shapes, outs, [c, c]
 
 
+def fixed_gamma(attrs, xp, gamma):
+    """gamma, or ones when 'fix_gamma' (MXNet then writes 1 into gamma; it gets no gradient)."""
+    if not attrs.fix_gamma:
+        return gamma
+    raw(gamma)[...] = 1
+    return xp.ones(raw(gamma).shape[0], dtype=raw(gamma).dtype)
+
+
+def inverse_std(attrs, xp, var, dt):
+    return (1.0 / xp.sqrt(var.astype(dt) + dt(attrs.eps))).astype(dt)
+
+
+def affine(gamma, beta, mean, invstd, dt):
+    """Per-channel (scale, shift) with normalized x = x * scale + shift."""
+    scale = raw(gamma).astype(dt) * invstd
+    return scale, raw(beta).astype(dt) - mean.astype(dt) * scale
+
+
+def inference_affine(attrs, xp, gamma, beta, moving_mean, moving_var, dt):
+    """BatchNorm without batch statistics as (scale, shift) in dtype dt (gamma as the op
+    treats it: set to 1 when 'fix_gamma')."""
+    gamma = fixed_gamma(attrs, xp, gamma)
+    return affine(gamma, beta, moving_mean, inverse_std(attrs, xp, moving_var, dt), dt)
+
+
 _BN_PARAMS = [
     Param("eps", Kind.float, 1e-3, doc="added to the variance before the square root"),
     Param("momentum", Kind.float, 0.9, doc="moving average factor of the moving statistics"),
@@ -83,9 +108,7 @@ def batch_norm(call, data, gamma, beta):
     bshape = tuple(c if i == axis else 1 for i in range(ndim))
     x = raw(data)
     dt = x.dtype.type
-    if a.fix_gamma:
-        raw(gamma)[...] = 1   # MXNet writes 1 into gamma; it gets no gradient
-        gamma = xp.ones(c, dtype=raw(gamma).dtype)
+    gamma = fixed_gamma(a, xp, gamma)
     use_batch = call.is_train and not a.use_global_stats
     if use_batch:
         mean = x.mean(axis=reduce_axes)
@@ -97,7 +120,7 @@ def batch_norm(call, data, gamma, beta):
             moving_var[...] = moving_var * m + var.astype(moving_var.dtype) * (1 - m)
     else:
         mean, var, update = moving_mean, moving_var, None
-    invstd = (1.0 / xp.sqrt(var.astype(dt) + dt(a.eps))).astype(dt)
+    invstd = inverse_std(a, xp, var, dt)
 
     if is_variable(data) or is_variable(gamma) or is_variable(beta):
         F = call.F
@@ -108,8 +131,7 @@ def batch_norm(call, data, gamma, beta):
             out = F.fixed_batch_normalization(data, gamma, beta, mean.astype(dt), var.astype(dt),
                                               eps=a.eps, axis=reduce_axes)
     else:
-        scale = raw(gamma).astype(dt) * invstd
-        shift = raw(beta).astype(dt) - mean.astype(dt) * scale
+        scale, shift = affine(gamma, beta, mean, invstd, dt)
         out = x * scale.reshape(bshape)          # two passes over the data
         out += shift.reshape(bshape)
         if update is not None:   # imperative training: no backward pass will follow

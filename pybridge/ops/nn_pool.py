@@ -14,13 +14,14 @@ from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import is_variable
 from .nn_fast import MaxPool2DCPU
+from .nn_infer import max_pool2d
 from .nn_common import (channel_first_shape, channel_last_shape, check_kernel, check_layout, fmt,
                         opt_bool, opt_str, spatial, to_channel_first, to_channel_last)
 
 _TYPES = ("avg", "lp", "max", "sum")
 
 
-def _geometry(attrs, spatial_shape):
+def geometry(attrs, spatial_shape):
     """kernel, stride, pad, output sizes for a channel-first input's spatial shape."""
     op = "Pooling"
     nd = len(spatial_shape)
@@ -78,7 +79,7 @@ def _pool_infer(attrs, shapes):
     cf = channel_first_shape(data) if last else data
     if len(cf) < 3:
         raise MXNetError(f"Pooling: input data must be 3-D, 4-D or 5-D, got shape {fmt(data)}")
-    outs = _geometry(attrs, cf[2:])[3]
+    outs = geometry(attrs, cf[2:])[3]
     out = cf[:2] + outs
     return shapes, [channel_last_shape(out) if last else out], []
 
@@ -105,8 +106,9 @@ def _pool2d(call, x, kernel, stride, pad, outs):
         return getattr(x, {"avg": "mean"}.get(kind, kind))(axis=(2, 3), keepdims=True)
     conv = a.pooling_convention
     if kind == "max" and xp is np and np.dtype(dt).kind == "f":
-        node = MaxPool2DCPU(kernel, stride, pad, outs)
-        return node.apply((x,))[0] if is_variable(x) else node.forward((x,))[0]
+        if is_variable(x):
+            return MaxPool2DCPU(kernel, stride, pad, outs).apply((x,))[0]
+        return max_pool2d(x, kernel, stride, pad, outs)
     if kind == "max" and conv == "valid" and all(p < k for p, k in zip(pad, kernel)):
         return F.max_pooling_2d(x, kernel, stride, pad, cover_all=False)
     include_pad = a.count_include_pad is not False
@@ -197,7 +199,7 @@ def pooling(call, data):
     if x.ndim not in (3, 4, 5):
         raise MXNetError(f"Pooling: input data must be 3-D (batch, channel, x), 4-D (batch, "
                          f"channel, y, x) or 5-D, got shape {fmt(data.shape)}")
-    kernel, stride, pad, outs = _geometry(call.attrs, tuple(x.shape[2:]))
+    kernel, stride, pad, outs = geometry(call.attrs, tuple(x.shape[2:]))
     if x.ndim == 5:
         y = _pool3d(call, x, kernel, stride, pad)
     elif x.ndim == 3:
