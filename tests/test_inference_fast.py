@@ -152,7 +152,6 @@ def _op_by_op(ex, **kwargs):
         return [o.asnumpy().copy() for o in ex.forward(is_train=False, **kwargs)]
     finally:
         ex.set_monitor_callback(None)
-        ex._monitor = None
 
 
 @pytest.mark.parametrize("options", [{}, {"fix_gamma": True}, {"conv_bias": True},
