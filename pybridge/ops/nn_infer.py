@@ -82,24 +82,24 @@ def conv2d(x, w, bias=None, stride=(1, 1), pad=(0, 0), dilate=(1, 1), scale=None
     oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
     ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     dt = np.result_type(x.dtype, w.dtype)
-    xp = _padded(nhwc(x), ph, pw)
+    xpad = _padded(nhwc(x), ph, pw)
     wmat = weight_matrix(w.astype(dt, copy=False), scale)
     if bias is not None:
         bias = bias.astype(dt, copy=False)
     y4 = _take(out, (n, oh, ow, f), dt)
     res = nhwc(residual) if residual is not None else None
     k = kh * kw * c
-    direct = kh == kw == sh == sw == 1 and xp.flags.c_contiguous   # 1x1: the input is the matrix
-    s0, s1, s2, s3 = xp.strides
+    direct = kh == kw == sh == sw == 1 and xpad.flags.c_contiguous   # 1x1: input = matrix
+    s0, s1, s2, s3 = xpad.strides
     nb = max(1, min(n, _CHUNK_ROWS // (oh * ow)))
     if not direct:
         buf = scratch("cols", (nb, oh, ow, kh, kw, c), dt)
     for b0 in range(0, n, nb):
         m = min(nb, n - b0)
         if direct:
-            cols = xp[b0:b0 + m].reshape(m * oh * ow, c)
+            cols = xpad[b0:b0 + m].reshape(m * oh * ow, c)
         else:
-            view = as_strided(xp[b0:], shape=(m, oh, ow, kh, kw, c),
+            view = as_strided(xpad[b0:], shape=(m, oh, ow, kh, kw, c),
                               strides=(s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False)
             np.copyto(buf[:m], view)
             cols = buf[:m].reshape(m * oh * ow, k)
