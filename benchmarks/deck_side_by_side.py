@@ -211,6 +211,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=SEED_ROUNDS, help="rounds of the control")
     ap.add_argument("--worker", choices=["pybridge", "mxnet"], help=argparse.SUPPRESS)
     ap.add_argument("--tag", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--skip-control", action="store_true")
     ap.add_argument("--reuse-runs", default=None,
                     help="runs.json of an earlier run: report its deck runs, redo the control")
     args = ap.parse_args()
@@ -244,7 +245,8 @@ def main():
     full, seed_runs = runs[0], runs[1:]
     wall = {e: sum(r[e].get("wall_s", 0) for r in runs) / 60 for e in ("pybridge", "mxnet")}
     rows, final = seed_rows(seed_runs)
-    control, control_diff = same_start(pythons, args.raw, args.data, args.rounds)
+    control, control_diff = ({label: "not run" for label, _, _ in CONTROL_RUNS}, {}) \
+        if args.skip_control else same_start(pythons, args.raw, args.data, args.rounds)
     fmt_acc = lambda a: a if isinstance(a, str) else " / ".join(f"{v:.4f}" for v in a)
     versions = {e: (full[e].get("version", "?"), full[e].get("numpy", "?")) for e in full}
     text = "\n".join([
