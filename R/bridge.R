@@ -4,7 +4,8 @@
 # handle table, with the object's R class (MXNDArray, MXSymbol, ...) and a C finalizer that
 # releases the id when R's garbage collector frees the pointer (see rshim/handles.py).
 
-# Turn an entry point's error/warning report into R conditions; the value otherwise.
+# Turn the error/warning report of an entry point (a .Call routine of rshim/entries.py) into
+# R conditions; the value otherwise.
 .mx.check <- function(res, fname) {
   cond <- attr(res, "mx.cond", exact = TRUE)
   if (is.null(cond)) return(res)
@@ -26,17 +27,17 @@
 
 # Call the engine function at dotted Python path `path` (errors name `fname`).
 .mx.py <- function(fname, path, args = list(), kwargs = list()) {
-  .mx.check(.External(.MXNetEnv$call, path, args, kwargs), fname)
+  .mx.check(.Call(.MXNetEnv$call, path, args, kwargs), fname)
 }
 
 # Call method `name` of the engine object behind `obj`.
 .mx.method <- function(fname, obj, name, args = list(), kwargs = list()) {
-  .mx.check(.External(.MXNetEnv$method, obj, name, args, kwargs), fname)
+  .mx.check(.Call(.MXNetEnv$method, obj, name, args, kwargs), fname)
 }
 
 # Run registry operator `op` (used by the generated mx.nd.* wrappers).
 .mx.nd.invoke <- function(op, fname, inputs, params, out = NULL) {
-  res <- .mx.check(.External(.MXNetEnv$nd_invoke, op, inputs, params, out), fname)
+  res <- .mx.check(.Call(.MXNetEnv$nd_invoke, op, inputs, params, out), fname)
   if (is.null(out)) res else out
 }
 
@@ -58,7 +59,7 @@
 # @param ... arguments; named ones are passed by name.
 # @return The number of handles; the converted result of the call.
 mx.internal.handle.count <- function() {
-  .mx.check(.External(.MXNetEnv$handle_count), "mx.internal.handle.count")
+  .mx.check(.Call(.MXNetEnv$handle_count), "mx.internal.handle.count")
 }
 
 mx.internal.call <- function(path, ...) {

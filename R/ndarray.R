@@ -24,7 +24,7 @@ mx.nd.array <- function(src.array, ctx = NULL) {
     stop("mx.nd.array: src.array must be a numeric, integer or logical vector, matrix or ",
          "array; got ", what, call. = FALSE)
   }
-  .mx.check(.External(.MXNetEnv$nd_from_r, src.array, ctx), "mx.nd.array")
+  .mx.check(.Call(.MXNetEnv$nd_from_r, src.array, ctx), "mx.nd.array")
 }
 
 mx.nd.zeros <- function(shape, ctx = NULL) {
@@ -81,9 +81,10 @@ mx.nd.load <- function(filename) {
 is.mx.ndarray <- function(src.array) inherits(src.array, "MXNDArray")
 
 Ops.MXNDArray <- function(e1, e2) {
-  res <- if (missing(e2)) .External(.MXNetEnv$nd_ops, .Generic, e1, NULL)
-         else .External(.MXNetEnv$nd_ops, .Generic, e1, e2)
-  if (typeof(res) == "externalptr") res else .mx.check(res, "Ops.MXNDArray")
+  res <- .Call(.MXNetEnv$nd_ops, .Generic, e1, if (missing(e2)) NULL else e2)
+  # a result is a handle (an object); an error report is not. is.object() is a primitive,
+  # typeof() a closure: this line runs for every operator.
+  if (is.object(res)) res else .mx.check(res, "Ops.MXNDArray")
 }
 
 Math.MXNDArray <- function(x, ...) {
@@ -95,12 +96,12 @@ Math.MXNDArray <- function(x, ...) {
   .mx.nd.invoke(op, .Generic, list(data = x), list())
 }
 
-dim.MXNDArray <- function(x) .mx.check(.External(.MXNetEnv$nd_dim, x), "dim.MXNDArray")
+dim.MXNDArray <- function(x) .mx.check(.Call(.MXNetEnv$nd_dim, x), "dim.MXNDArray")
 
-length.MXNDArray <- function(x) .mx.check(.External(.MXNetEnv$nd_size, x), "length.MXNDArray")
+length.MXNDArray <- function(x) .mx.check(.Call(.MXNetEnv$nd_size, x), "length.MXNDArray")
 
 as.array.MXNDArray <- function(x, ...) {
-  .mx.check(.External(.MXNetEnv$nd_to_r, x), "as.array.MXNDArray")
+  .mx.check(.Call(.MXNetEnv$nd_to_r, x), "as.array.MXNDArray")
 }
 
 as.matrix.MXNDArray <- function(x, ...) {
@@ -128,5 +129,5 @@ all.equal.MXNDArray <- function(target, current, ...) {
 
 ctx <- function(nd) {
   .mx.nd.arg(nd, "nd", "ctx")
-  .mx.check(.External(.MXNetEnv$nd_ctx, nd), "ctx")
+  .mx.check(.Call(.MXNetEnv$nd_ctx, nd), "ctx")
 }

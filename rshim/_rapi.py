@@ -186,20 +186,33 @@ def env_get(env, name):
 
 
 _class_strings = {}
+_const = {}
 
 
-def handle_sexp(hid, cls, finalizer):
-    """The R object of an engine handle: an external pointer whose address is the id, with
-    class ``cls`` and C finalizer ``finalizer`` (run when R's GC frees it)."""
+def constants():
+    """(R_NilValue, R_ClassSymbol), read once: reading an R global through cffi costs as much
+    as a C call, and neither changes while R runs."""
+    c = _const.get("nil_class")
+    if c is None:
+        c = _const["nil_class"] = (rlib.R_NilValue, rlib.R_ClassSymbol)
+    return c
+
+
+def handle_sexp(key, cls, finalizer):
+    """The R object of an engine handle: an external pointer whose address is ``key`` (a
+    ``void *`` from ``handles.register``), with class ``cls`` and C finalizer ``finalizer``
+    (run when R's GC frees it).  Unprotected.
+
+    No PROTECT of its own: the pointer is only at risk while R allocates, and both calls
+    that allocate protect it meanwhile (setAttrib's installAttrib, R_MakeWeakRefC)."""
     klass = _class_strings.get(cls)
     if klass is None:       # one preserved class vector per class, shared (R copies on write)
         klass = _class_strings[cls] = rlib.Rf_mkString(cls.encode())
         rlib.R_PreserveObject(klass)
-    p = rlib.Rf_protect(rlib.R_MakeExternalPtr(ffi.cast("void *", hid), rlib.R_NilValue,
-                                               rlib.R_NilValue))
+    nil, class_symbol = _const.get("nil_class") or constants()
+    p = rlib.R_MakeExternalPtr(key, nil, nil)
+    rlib.Rf_setAttrib(p, class_symbol, klass)
     rlib.R_RegisterCFinalizer(p, finalizer)
-    rlib.Rf_setAttrib(p, rlib.R_ClassSymbol, klass)
-    rlib.Rf_unprotect(1)
     return p
 
 

@@ -114,6 +114,9 @@ def new_handle(obj, cls="MXNDArray"):
 
 def r_object(x):
     """The engine object behind an R MX object (LookupError if none)."""
+    obj = handles.lookup(x)
+    if obj is not None:
+        return obj
     hid = handle_id(x)
     if hid is None:
         raise ConversionError(f"expected an mxnet object, got an R {_r_type_name(x)}")

@@ -1,9 +1,12 @@
-"""The bridge's entry points: ``.External`` routines the R package calls.
+"""The bridge's entry points: routines the R package calls with ``.Call``.
 
 Each entry takes raw SEXP arguments and returns a SEXP.  Nothing escapes as a Python
 exception: an error comes back as a character vector with attribute ``mx.cond = "error"``,
 and Python warnings raised during the call come back as ``list(value, warnings)`` with
 ``mx.cond = "warnings"``; R/bridge.R turns both into R conditions.
+
+``.Call`` hands the arguments over as C arguments; ``.External`` (one pairlist, walked with a
+C call per step) is kept only for ``set_callback_runner``, which the package's start-up calls.
 """
 import importlib
 import warnings
@@ -54,39 +57,51 @@ def _with_warnings(res):
         return out
 
 
-def entry(fn):
-    """Make ``fn(*sexp_args) -> sexp`` an .External routine (registered in _ENTRIES)."""
-    rlib = R.rlib              # (R_NilValue is read per call: R may start after this import)
-    CAR, CDR = rlib.CAR, rlib.CDR
-    arity = fn.__code__.co_argcount
-
-    def run(args):
+def _guarded(fn):
+    """``fn`` made safe to return into R: exceptions and warnings become values."""
+    def run(*args):
         try:
-            args = CDR(args)                          # skip the routine itself
-            if arity == 3:                            # the hot entries: unrolled
-                a = CAR(args)
-                args = CDR(args)
-                b = CAR(args)
-                res = fn(a, b, CAR(CDR(args)))
-            else:
-                argv = []
-                nil = rlib.R_NilValue
-                while args != nil:
-                    argv.append(CAR(args))
-                    args = CDR(args)
-                if len(argv) != arity:
-                    raise TypeError(f"{fn.__name__}: expected {arity} arguments, got {len(argv)}")
-                res = fn(*argv)
+            res = fn(*args)
             if _pending_warnings:
                 res = _with_warnings(res)
             return res
         except BaseException as exc:   # noqa: B036  (nothing may unwind into R)
             _pending_warnings.clear()
             return _error_sexp(exc)
-    cb = R.ffi.callback("SEXP (SEXP)", run)
+    return run
+
+
+def _register(fn, signature, run):
+    cb = R.ffi.callback(signature, run)
     _callbacks[fn.__name__] = cb
     _ENTRIES[fn.__name__] = cb
     return fn
+
+
+def entry(fn):
+    """Make ``fn(*sexp_args) -> sexp`` a ``.Call`` routine (registered in _ENTRIES)."""
+    arity = fn.__code__.co_argcount
+    return _register(fn, f"SEXP ({', '.join(['SEXP'] * arity) or 'void'})", _guarded(fn))
+
+
+def external_entry(fn):
+    """Make ``fn(*sexp_args) -> sexp`` an ``.External`` routine (arguments as a pairlist)."""
+    rlib = R.rlib
+    arity = fn.__code__.co_argcount
+    guarded = _guarded(fn)
+
+    def run(args):
+        argv = []
+        args = rlib.CDR(args)                        # skip the routine itself
+        nil = R.constants()[0]
+        while args != nil:
+            argv.append(rlib.CAR(args))
+            args = rlib.CDR(args)
+        if len(argv) != arity:
+            return _error_sexp(TypeError(f"{fn.__name__}: expected {arity} arguments, "
+                                         f"got {len(argv)}"))
+        return guarded(*argv)
+    return _register(fn, "SEXP (SEXP)", run)
 
 
 def _mx():
@@ -95,6 +110,9 @@ def _mx():
 
 
 def _nd_arg(x, what):
+    obj = handles.lookup(x)
+    if obj is not None and isinstance(obj, _mx().nd.NDArray):
+        return obj
     hid = convert.handle_id(x)
     if hid is None:
         raise convert.ConversionError(f"{what} must be an MXNDArray, got an R "
@@ -175,9 +193,14 @@ _rlib = R.rlib
 def _operand(x, generic):
     t = x.sxpinfo.type
     if t == R.EXTPTRSXP:
-        hid = int(R.ffi.cast("intptr_t", _rlib.R_ExternalPtrAddr(x)))
-        obj = _objects.get(hid)
-        return (obj if obj is not None else handles.get(hid)), True
+        obj = handles.lookup(x)
+        if obj is None:
+            return _nd_arg(x, "an operand"), True        # raises the reason
+        if not isinstance(obj, _mx().nd.NDArray):
+            raise convert.ConversionError(
+                f"`{generic}`: MXNDArray operations only support MXNDArray and numeric scalar "
+                f"operands, got an R {convert._r_type_name(x)}")
+        return obj, True
     elif t == R.REALSXP and _rlib.Rf_xlength(x) == 1:
         return _rlib.REAL(x)[0], False
     elif t in (R.INTSXP, R.LGLSXP) and _rlib.Rf_xlength(x) == 1:
@@ -190,7 +213,6 @@ def _operand(x, generic):
 
 
 _op_cache = {}
-_generic_cache = {}
 
 
 def _cached_op(name):
@@ -203,16 +225,7 @@ def _cached_op(name):
 
 
 def _generic_name(x):
-    # Operator names are R symbols' print names: their CHARSXPs live as long as R does,
-    # so the address identifies the string (only names of _OPS/_UNARY are cached).
-    ch = R.rlib.STRING_ELT(x, 0)
-    key = int(R.ffi.cast("uintptr_t", ch))
-    name = _generic_cache.get(key)
-    if name is None:
-        name = R.ffi.string(R.rlib.R_CHAR(ch)).decode()
-        if name in _OPS or name in _UNARY:
-            _generic_cache[key] = name
-    return name
+    return R.ffi.string(R.rlib.R_CHAR(R.rlib.STRING_ELT(x, 0))).decode()
 
 
 _engine = []
@@ -220,18 +233,46 @@ _engine = []
 
 def _engine_ops():
     if not _engine:
-        from pybridge.ndarray.ndarray import run_op
+        from pybridge.ndarray.ndarray import NDArray, run_op
         from pybridge.registry import Attrs
-        _engine.append((run_op, Attrs))
+        _engine.append((run_op, Attrs, NDArray))
     return _engine[0]
+
+
+# The common case, `MXNDArray <op> number` and `MXNDArray <op> MXNDArray`, by the address of
+# the generic's name (a CHARSXP in R's global string cache, alive as long as R): CHARSXP ->
+# (generic, array op, scalar op).  Filled on first use of each generic.
+_fast_ops = {}
+_STRING_ELT = _rlib.STRING_ELT
+_extptr_addr = _rlib.R_ExternalPtrAddr
+_xlength = _rlib.Rf_xlength
+_REAL = _rlib.REAL
+_EXTPTRSXP, _REALSXP = R.EXTPTRSXP, R.REALSXP
 
 
 @entry
 def nd_ops(generic, e1, e2):
     """R's Ops group generic on MXNDArray (elementwise, as the real package: no broadcast)."""
-    run_op, Attrs = _engine[0] if _engine else _engine_ops()
+    run_op, Attrs, NDArray = _engine[0] if _engine else _engine_ops()
+    fast = _fast_ops.get(_STRING_ELT(generic, 0))
+    if fast is not None and e1.sxpinfo.type == _EXTPTRSXP:
+        a = _objects.get(_extptr_addr(e1))
+        if a.__class__ is NDArray:
+            t2 = e2.sxpinfo.type
+            if t2 == _REALSXP and _xlength(e2) == 1:
+                return _new_id(run_op(fast[2], Attrs(scalar=_REAL(e2)[0]), [a]))
+            if t2 == _EXTPTRSXP:
+                b = _objects.get(_extptr_addr(e2))
+                if b.__class__ is NDArray and a.shape == b.shape:
+                    return _new_id(run_op(fast[1][0], fast[1][1], [a, b]))
+    return _nd_ops_any(generic, e1, e2)
+
+
+def _nd_ops_any(generic, e1, e2):
+    """Every case of nd_ops, with its checks and error messages."""
+    run_op, Attrs, _ = _engine_ops()
     op = _generic_name(generic)
-    if e2 == R.rlib.R_NilValue:                       # unary
+    if e2 == R.constants()[0]:                       # unary
         if op not in _UNARY:
             raise convert.ConversionError(f"unary `{op}` is not supported for MXNDArray")
         name, scalar = _UNARY[op]
@@ -239,6 +280,8 @@ def nd_ops(generic, e1, e2):
     names = _OPS.get(op)
     if names is None:
         raise convert.ConversionError(f"operator `{op}` is not supported for MXNDArray")
+    _fast_ops.setdefault(_STRING_ELT(generic, 0),
+                         (op, _cached_op(names[0]), _cached_op(names[1])[0]))
     a, a_nd = _operand(e1, op)
     b, b_nd = _operand(e2, op)
     if a_nd and b_nd:
@@ -366,7 +409,7 @@ def handle_count():
     return R.mk_int(handles.count())
 
 
-@entry
+@external_entry
 def set_callback_runner(closure):
     set_runner(closure)
     return R.rlib.R_NilValue
