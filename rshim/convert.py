@@ -102,8 +102,10 @@ _r_gc = _r_gc_with_gil()
 
 def new_handle(obj, cls="MXNDArray"):
     """A new R object (unprotected) holding ``obj``; R's garbage collector releases it."""
-    data = getattr(obj, "_data", None)
-    nbytes = getattr(data, "nbytes", 0)
+    try:
+        nbytes = obj._data.nbytes                    # NDArray
+    except AttributeError:
+        nbytes = 0
     if nbytes:
         _pressure["bytes"] += nbytes
         if _pressure["bytes"] > GC_BYTES and _r_gc is not None:

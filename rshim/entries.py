@@ -123,9 +123,7 @@ def _nd_arg(x, what):
     return obj
 
 
-def _new_id(obj):
-    """The R object (handle) of a new engine NDArray."""
-    return convert.new_handle(obj, "MXNDArray")
+_new_id = convert.new_handle      # the R object (handle) of a new engine NDArray
 
 
 # ------------------------------------------------------------------ NDArray essentials
