@@ -115,6 +115,10 @@ def _nd_arg(x, what):
         return obj
     hid = convert.handle_id(x)
     if hid is None:
+        if x.sxpinfo.type == R.EXTPTRSXP and "MXNDArray" in R.class_names(x):
+            # e.g. restored by load()/readRDS(): external pointers do not survive a session
+            raise LookupError(f"{what} is an MXNDArray that no longer exists (released, or "
+                              "from another R session)")
         raise convert.ConversionError(f"{what} must be an MXNDArray, got an R "
                                       f"{convert._r_type_name(x)}")
     obj = handles.get(hid)

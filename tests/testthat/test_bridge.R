@@ -37,3 +37,36 @@ test_that("Python warnings become R warnings", {
   expect_warning(mxnet:::mx.internal.call("warnings.warn", "careful with that"),
                  "mx.internal.call: careful with that")
 })
+
+test_that("operators give the same values on the fast path and the general one", {
+  x <- matrix(c(1.5, -2, 3.25, 4, -5.5, 6), 2, 3)
+  a <- mx.nd.array(x)
+  # MXNDArray <op> double scalar and MXNDArray <op> MXNDArray take the fast path; a scalar
+  # on the left, integer/logical scalars and unary minus take the general one
+  expect_equal(as.array(a * 2 + 1), x * 2 + 1)
+  expect_equal(as.array(2 * a + 1), x * 2 + 1)
+  expect_equal(as.array(a * 2L + TRUE), x * 2 + 1)
+  expect_equal(as.array(a - a * 0.5), x / 2)
+  expect_equal(as.array(-a), -x)
+  expect_equal(as.array(a > 0), (x > 0) + 0)
+  expect_true(all(is.nan(as.array(a * NA))))
+  expect_error(a + mx.nd.ones(c(3, 2)), "Ops.MXNDArray: `\\+`: the operands' dimensions differ")
+})
+
+test_that("an MXNDArray restored from a serialized session is a clear error", {
+  a <- mx.nd.ones(c(2, 3))
+  b <- unserialize(serialize(a, NULL))   # external pointers come back empty
+  expect_error(b * 2, "Ops.MXNDArray: an operand is an MXNDArray that no longer exists")
+  expect_error(a + b, "no longer exists")
+  expect_error(as.array(b), "as.array.MXNDArray: the argument is an MXNDArray that no longer")
+  expect_identical(as.array(a * 2), matrix(2, 2, 3))
+})
+
+test_that("operator entry refuses engine objects that are not arrays", {
+  a <- mx.nd.ones(c(2, 3))
+  s <- mx.symbol.Variable("x")
+  ops <- function(e1, e2) mxnet:::.mx.check(.Call(mxnet:::.MXNetEnv$nd_ops, "*", e1, e2), "ops")
+  expect_error(ops(a, s), "ops: `\\*`: .*got an R object of class MXSymbol")
+  expect_error(ops(s, a), "got an R object of class MXSymbol")
+  expect_error(ops(a, list(1)), "got an R list")
+})
