@@ -45,7 +45,8 @@ def get(hid):
     try:
         return _objects[_cast(_VOIDP, hid)]
     except KeyError:
-        raise LookupError(f"handle {hid} is not valid (released, or from another session)") from None
+        raise LookupError(f"handle {hid} is not valid (released, or from another session)") \
+            from None
 
 
 def count():
