@@ -55,13 +55,25 @@ function(path, args) {
 """
 
 
-def start_r():
-    """Embed R (non-interactive, like Rscript) with console output on sys.stdout/stderr."""
+def rscript_argv(path, args=()):
+    """The command line Rscript gives R, so that a script's ``commandArgs()`` (and
+    ``commandArgs(trailingOnly = TRUE)``) read the same under ``python -m rshim``. R stops
+    reading options at ``--args``; ``--file=`` only names the script here (embedded R runs no
+    REPL, so it does not read the file)."""
+    argv = ["R", "--no-echo", "--no-restore", f"--file={path}"]
+    return tuple(argv + ["--args", *args] if args else argv)
+
+
+def start_r(argv=None):
+    """Embed R (non-interactive, like Rscript) with console output on sys.stdout/stderr;
+    ``argv``: R's command line (``commandArgs()``), rpy2's default when None."""
     import rpy2.rinterface as ri
     from rpy2.rinterface_lib import callbacks, embedded
     if embedded.isinitialized():
         return ri
     embedded._DEFAULT_R_INTERACTIVE = False
+    if argv is not None:
+        embedded._options = tuple(argv)
     callbacks.consolewrite_print = lambda s: (sys.stdout.write(s), sys.stdout.flush())
     callbacks.consolewrite_warnerror = lambda s: (sys.stderr.write(s), sys.stderr.flush())
     ri.initr_simple()
@@ -73,7 +85,7 @@ def run_script(path, args=()):
     if not os.path.exists(path):
         sys.stderr.write(f"Fatal error: cannot open file '{path}': No such file or directory\n")
         return 2
-    ri = start_r()
+    ri = start_r(rscript_argv(path, args))
     from .attach import attach
     attach()
     runner = ri.evalr(_RUNNER)

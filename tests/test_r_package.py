@@ -99,6 +99,22 @@ def test_error_exit_status_and_message_both_ways(r_env, tmp_path):
     assert outs[0] == outs[1]
 
 
+def test_script_arguments_read_the_same_both_ways(r_env, tmp_path):
+    """commandArgs() under python -m rshim is Rscript's: trailing arguments and --file=."""
+    script = tmp_path / "args.R"
+    script.write_text('cat(commandArgs(trailingOnly = TRUE), sep = "|"); cat("\\n")\n'
+                      'cat(grep("^--file=", commandArgs(), value = TRUE), "\\n")\n'
+                      'cat(interactive(), "\\n")\n')
+    outs = []
+    for cmd in (["Rscript"], [sys.executable, "-m", "rshim"]):
+        proc = subprocess.run(cmd + [str(script), "a", "b c", "--x=1"], env=r_env,
+                              capture_output=True, text=True, timeout=300, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(proc.stdout)
+    assert outs[0] == f"a|b c|--x=1\n--file={script} \nFALSE \n"
+    assert outs[1] == outs[0]
+
+
 @pytest.mark.parametrize("generator", ["gen_r.py", "gen_r_symbol.py"])
 def test_generated_r_wrappers_are_up_to_date(generator):
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / generator), "--check"],

@@ -50,13 +50,6 @@ def _rel(got, want):
 
 
 def _run_r(way, script, args, tmp_path):
-    if way == "rshim":
-        # python -m rshim hands a script its arguments as getOption("mxnet.script.args");
-        # embedded R's commandArgs() are the host's, so give the script Rscript's view
-        text = ("commandArgs <- function(trailingOnly = FALSE) getOption('mxnet.script.args')\n"
-                + script.read_text())
-        script = tmp_path / f"rshim-{script.name}"
-        script.write_text(text)
     proc = subprocess.run(R_WAYS[way] + [str(script)] + [str(a) for a in args],
                           env=rpkg.r_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
