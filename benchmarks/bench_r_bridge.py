@@ -171,13 +171,7 @@ def mlp_rows(ways, ref_python, repeats):
 
 
 def machine():
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs"
+    return f"{collect.cpu_model(platform.machine())}, {os.cpu_count()} CPUs"
 
 
 def threads():

@@ -24,6 +24,15 @@ BENCHES = {
 }
 
 
+def cpu_model(default):
+    """The CPU's model name from /proc/cpuinfo (Linux), else ``default``."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        return default
+
+
 def run_one(python, engine, bench, data):
     out = subprocess.run([python, os.path.join(HERE, "side_by_side.py"), engine, bench, "--data", data],
                          capture_output=True, text=True, check=False)

@@ -191,13 +191,10 @@ def seed_rows(seed_runs):
 
 
 def machine_line():
-    cpu = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{platform.machine()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    sys.path.insert(0, HERE)
+    from collect import cpu_model                      # the side-by-side collector's helper
+    return (f"{platform.machine()}, {cpu_model('unknown CPU')}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}")
 
 
 def main():
