@@ -76,6 +76,7 @@ class Module(BaseModule):
         self._optimizer = None
         self._updater = None
         self._exec = None
+        self._shared_module = None
         self._grad_req = None
         self._data_shapes = None
         self._label_shapes = None
@@ -156,12 +157,13 @@ class Module(BaseModule):
         return (self._arg_params, self._aux_params)
 
     def _sync_params_from_devices(self):
-        for name, arr in self._arg_params.items():
-            src = self._exec.arg_dict[name]
-            arr._data[...] = _to_device(src._data, arr._ctx)
-        for name, arr in self._aux_params.items():
-            src = self._exec.aux_dict[name]
-            arr._data[...] = _to_device(src._data, arr._ctx)
+        # by this module's names: with a shared module the dicts may hold more parameters
+        for name in self._param_names:
+            arr = self._arg_params[name]
+            arr._data[...] = _to_device(self._exec.arg_dict[name]._data, arr._ctx)
+        for name in self._aux_names:
+            arr = self._aux_params[name]
+            arr._data[...] = _to_device(self._exec.aux_dict[name]._data, arr._ctx)
         self._params_dirty = False
 
     def init_params(self, initializer=Uniform(0.01), arg_params=None, aux_params=None,
@@ -218,13 +220,17 @@ class Module(BaseModule):
         self._params_dirty = True
         self.params_initialized = True
 
-    def _copy_params_to_exec(self):
-        for name, arr in self._arg_params.items():
-            dst = self._exec.arg_dict[name]
-            dst._data[...] = _to_device(arr._data, dst._ctx)
-        for name, arr in self._aux_params.items():
-            dst = self._exec.aux_dict[name]
-            dst._data[...] = _to_device(arr._data, dst._ctx)
+    def _copy_params_to_exec(self, skip=None):
+        """Host copies -> the executor, except arrays ``skip`` (an executor) also holds."""
+        for names, host, dev, skipped in (
+                (self._param_names, self._arg_params, self._exec.arg_dict,
+                 skip.arg_dict if skip is not None else {}),
+                (self._aux_names, self._aux_params, self._exec.aux_dict,
+                 skip.aux_dict if skip is not None else {})):
+            for name in names:
+                dst = dev[name]
+                if dst is not skipped.get(name):
+                    dst._data[...] = _to_device(host[name]._data, dst._ctx)
 
     # ---------------------------------------------------------------- binding
     def bind(self, data_shapes, label_shapes=None, for_training=True, inputs_need_grad=False,
@@ -235,8 +241,11 @@ class Module(BaseModule):
         if self.binded:
             self.logger.warning("Already bound, ignoring bind()")
             return
-        if shared_module is not None:
-            raise MXNetError("Module.bind: shared_module is not supported by this engine")
+        if shared_module is not None and not (isinstance(shared_module, Module) and
+                                              shared_module.binded and
+                                              shared_module.params_initialized):
+            raise MXNetError("Module.bind: 'shared_module' must be a Module that is bound and "
+                             "has its parameters initialized")
         if not for_training and inputs_need_grad:
             raise MXNetError("Module.bind: inputs_need_grad requires for_training=True")
         self.for_training = for_training
@@ -253,8 +262,11 @@ class Module(BaseModule):
                               f"the unmatched ones are not bound", stacklevel=2)
             self._label_shapes = parse_data_desc("Module.bind", label_names, given or None,
                                                  "label")
+        self._shared_module = shared_module
         self._exec = self._simple_bind()
-        if self.params_initialized:
+        if shared_module is not None:
+            self._share_params(shared_module)
+        elif self.params_initialized:
             self._copy_params_to_exec()
         else:
             self._arg_params = {name: zeros(self._exec.arg_dict[name].shape,
@@ -264,6 +276,23 @@ class Module(BaseModule):
                                             dtype=self._exec.aux_dict[name].dtype)
                                 for name in self._aux_names}
         self.binded = True
+
+    def _share_params(self, shared):
+        """Use ``shared``'s parameters: the executor got its arrays (simple_bind's shared_exec),
+        the host copies are its dicts.  As MXNet, every parameter must exist there already."""
+        for names, dicts, kind in ((self._param_names, shared._arg_params, "parameter"),
+                                   (self._aux_names, shared._aux_params, "auxiliary state")):
+            theirs = shared._exec.arg_dict if kind == "parameter" else shared._exec.aux_dict
+            mine = self._exec.arg_dict if kind == "parameter" else self._exec.aux_dict
+            for name in names:
+                if name not in dicts or mine[name] is not theirs.get(name):
+                    raise MXNetError(f"Module.bind: {kind} '{name}' (shape {mine[name].shape}) "
+                                     f"is not in shared_module with that shape; the shared "
+                                     f"module (e.g. the default bucket) must hold every "
+                                     f"parameter")
+        self._arg_params = shared._arg_params
+        self._aux_params = shared._aux_params
+        self.params_initialized = True
 
     def _grad_reqs(self):
         reqs = {}
@@ -282,19 +311,26 @@ class Module(BaseModule):
                 reqs[name] = "null"
         return reqs
 
-    def _simple_bind(self):
+    def _simple_bind(self, shared_exec=None):
+        """Bind for the current shapes; arrays of ``shared_exec`` (or of the shared module's
+        executor) with the same name, shape and dtype are used, not copied."""
+        if shared_exec is None and getattr(self, "_shared_module", None) is not None:
+            shared_exec = self._shared_module._exec
         shapes = {d.name: tuple(d.shape) for d in self._data_shapes + (self._label_shapes or [])}
         types = {d.name: d.dtype for d in self._data_shapes + (self._label_shapes or [])}
         if self._arg_params is not None:
-            for name, arr in self._arg_params.items():
-                shapes.setdefault(name, arr.shape)
-                types.setdefault(name, arr.dtype)
+            for name in self._param_names:      # a shared module's dict may hold more
+                arr = self._arg_params.get(name)
+                if arr is not None:
+                    shapes.setdefault(name, arr.shape)
+                    types.setdefault(name, arr.dtype)
         return self._symbol.simple_bind(self._context[0], grad_req=self._grad_reqs(),
-                                        type_dict=types, **shapes)
+                                        type_dict=types, shared_exec=shared_exec, **shapes)
 
     def _reset_bind(self):
         self.binded = False
         self._exec = None
+        self._shared_module = None
         self._data_shapes = None
         self._label_shapes = None
 
@@ -307,9 +343,11 @@ class Module(BaseModule):
         if label_shapes is not None and self._label_names:
             self._label_shapes = parse_data_desc("Module.reshape", self._label_names,
                                                  label_shapes, "label")
-        self._exec = self._simple_bind()
+        old = self._exec
+        self._exec = self._simple_bind(shared_exec=old)
         if self.params_initialized:
-            self._copy_params_to_exec()
+            # parameters keep their arrays (same shapes); copy only into new ones
+            self._copy_params_to_exec(skip=old)
 
     # ---------------------------------------------------------------- optimizer
     def init_optimizer(self, kvstore="local", optimizer="sgd",
