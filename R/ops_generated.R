@@ -111,9 +111,29 @@ mx.nd.Pooling <- function(data = NULL, kernel = NULL, pool_type = NULL, global_p
                 list(kernel = kernel, pool_type = pool_type, global_pool = global_pool, cudnn_off = cudnn_off, pooling_convention = pooling_convention, stride = stride, pad = pad, p_value = p_value, count_include_pad = count_include_pad, layout = layout, ...), out)
 }
 
+mx.nd.RNN <- function(data = NULL, parameters = NULL, state = NULL, state_size = NULL, num_layers = NULL, bidirectional = NULL, mode = NULL, p = NULL, state_outputs = NULL, projection_size = NULL, lstm_state_clip_min = NULL, lstm_state_clip_max = NULL, lstm_state_clip_nan = NULL, use_sequence_length = NULL, ..., out = NULL) {
+  .mx.nd.invoke("RNN", "mx.nd.RNN", list(data = data, parameters = parameters, state = state),
+                list(state_size = state_size, num_layers = num_layers, bidirectional = bidirectional, mode = mode, p = p, state_outputs = state_outputs, projection_size = projection_size, lstm_state_clip_min = lstm_state_clip_min, lstm_state_clip_max = lstm_state_clip_max, lstm_state_clip_nan = lstm_state_clip_nan, use_sequence_length = use_sequence_length, ...), out)
+}
+
 mx.nd.Reshape <- function(data = NULL, shape = NULL, reverse = NULL, target_shape = NULL, keep_highest = NULL, ..., out = NULL) {
   .mx.nd.invoke("Reshape", "mx.nd.Reshape", list(data = data),
                 list(shape = shape, reverse = reverse, target_shape = target_shape, keep_highest = keep_highest, ...), out)
+}
+
+mx.nd.SequenceLast <- function(data = NULL, use_sequence_length = NULL, axis = NULL, ..., out = NULL) {
+  .mx.nd.invoke("SequenceLast", "mx.nd.SequenceLast", list(data = data),
+                list(use_sequence_length = use_sequence_length, axis = axis, ...), out)
+}
+
+mx.nd.SequenceMask <- function(data = NULL, use_sequence_length = NULL, value = NULL, axis = NULL, ..., out = NULL) {
+  .mx.nd.invoke("SequenceMask", "mx.nd.SequenceMask", list(data = data),
+                list(use_sequence_length = use_sequence_length, value = value, axis = axis, ...), out)
+}
+
+mx.nd.SequenceReverse <- function(data = NULL, use_sequence_length = NULL, axis = NULL, ..., out = NULL) {
+  .mx.nd.invoke("SequenceReverse", "mx.nd.SequenceReverse", list(data = data),
+                list(use_sequence_length = use_sequence_length, axis = axis, ...), out)
 }
 
 mx.nd.SliceChannel <- function(data = NULL, num_outputs = NULL, axis = NULL, squeeze_axis = NULL, ..., out = NULL) {
@@ -614,6 +634,11 @@ mx.nd.cbrt <- function(data = NULL, ..., out = NULL) {
 mx.nd.ceil <- function(data = NULL, ..., out = NULL) {
   .mx.nd.invoke("ceil", "mx.nd.ceil", list(data = data),
                 list(...), out)
+}
+
+mx.nd.choose.element.0index <- function(data = NULL, index = NULL, axis = NULL, keepdims = NULL, mode = NULL, ..., out = NULL) {
+  .mx.nd.invoke("choose_element_0index", "mx.nd.choose.element.0index", list(data = data, index = index),
+                list(axis = axis, keepdims = keepdims, mode = mode, ...), out)
 }
 
 mx.nd.clip <- function(data = NULL, a_min = NULL, a_max = NULL, ..., out = NULL) {

@@ -106,9 +106,29 @@ mx.symbol.Pooling <- function(data = NULL, kernel = NULL, pool_type = NULL, glob
                     list(kernel = kernel, pool_type = pool_type, global_pool = global_pool, cudnn_off = cudnn_off, pooling_convention = pooling_convention, stride = stride, pad = pad, p_value = p_value, count_include_pad = count_include_pad, layout = layout, ...), name)
 }
 
+mx.symbol.RNN <- function(data = NULL, parameters = NULL, state = NULL, state_size = NULL, num_layers = NULL, bidirectional = NULL, mode = NULL, p = NULL, state_outputs = NULL, projection_size = NULL, lstm_state_clip_min = NULL, lstm_state_clip_max = NULL, lstm_state_clip_nan = NULL, use_sequence_length = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("RNN", "mx.symbol.RNN", list(data = data, parameters = parameters, state = state),
+                    list(state_size = state_size, num_layers = num_layers, bidirectional = bidirectional, mode = mode, p = p, state_outputs = state_outputs, projection_size = projection_size, lstm_state_clip_min = lstm_state_clip_min, lstm_state_clip_max = lstm_state_clip_max, lstm_state_clip_nan = lstm_state_clip_nan, use_sequence_length = use_sequence_length, ...), name)
+}
+
 mx.symbol.Reshape <- function(data = NULL, shape = NULL, reverse = NULL, target_shape = NULL, keep_highest = NULL, ..., name = NULL) {
   .mx.symbol.invoke("Reshape", "mx.symbol.Reshape", list(data = data),
                     list(shape = shape, reverse = reverse, target_shape = target_shape, keep_highest = keep_highest, ...), name)
+}
+
+mx.symbol.SequenceLast <- function(data = NULL, use_sequence_length = NULL, axis = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("SequenceLast", "mx.symbol.SequenceLast", list(data = data),
+                    list(use_sequence_length = use_sequence_length, axis = axis, ...), name)
+}
+
+mx.symbol.SequenceMask <- function(data = NULL, use_sequence_length = NULL, value = NULL, axis = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("SequenceMask", "mx.symbol.SequenceMask", list(data = data),
+                    list(use_sequence_length = use_sequence_length, value = value, axis = axis, ...), name)
+}
+
+mx.symbol.SequenceReverse <- function(data = NULL, use_sequence_length = NULL, axis = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("SequenceReverse", "mx.symbol.SequenceReverse", list(data = data),
+                    list(use_sequence_length = use_sequence_length, axis = axis, ...), name)
 }
 
 mx.symbol.SliceChannel <- function(data = NULL, num_outputs = NULL, axis = NULL, squeeze_axis = NULL, ..., name = NULL) {
@@ -434,6 +454,16 @@ mx.symbol.cbrt <- function(data = NULL, ..., name = NULL) {
 mx.symbol.ceil <- function(data = NULL, ..., name = NULL) {
   .mx.symbol.invoke("ceil", "mx.symbol.ceil", list(data = data),
                     list(...), name)
+}
+
+mx.symbol.choose.element.0index <- function(data = NULL, index = NULL, axis = NULL, keepdims = NULL, mode = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("choose_element_0index", "mx.symbol.choose.element.0index", list(data = data, index = index),
+                    list(axis = axis, keepdims = keepdims, mode = mode, ...), name)
+}
+
+mx.symbol.choose_element_0index <- function(data = NULL, index = NULL, axis = NULL, keepdims = NULL, mode = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("choose_element_0index", "mx.symbol.choose_element_0index", list(data = data, index = index),
+                    list(axis = axis, keepdims = keepdims, mode = mode, ...), name)
 }
 
 mx.symbol.clip <- function(data = NULL, a_min = NULL, a_max = NULL, ..., name = NULL) {

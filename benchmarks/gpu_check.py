@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 
 TOL = {"float16": 2e-2, "float32": 1e-4, "float64": 1e-9}
 CASE_MODULES = ["test_ops_arith", "test_ops_math", "test_ops_reduce", "test_ops_shape",
-                "test_ops_indexing", "test_ops_linalg"]
+                "test_ops_indexing", "test_ops_linalg", "test_ops_rnn"]
 
 
 # ----------------------------------------------------------------------------- cases

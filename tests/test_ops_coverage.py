@@ -12,7 +12,8 @@ import pybridge  # noqa: F401  (registers every operator)
 from pybridge.registry import all_ops
 
 CASE_MODULES = ["test_ops_arith", "test_ops_math", "test_ops_reduce", "test_ops_shape",
-                "test_ops_indexing", "test_ops_slice_assign", "test_ops_linalg", "test_ops_random"]
+                "test_ops_indexing", "test_ops_slice_assign", "test_ops_linalg", "test_ops_random",
+                "test_ops_rnn"]
 
 # Operator families tested elsewhere: module prefix of the op's computation -> test file.
 EXCLUDED_FAMILIES = {"pybridge.ops.nn": "test_ops_nn.py", "pybridge.ops.loss": "test_ops_loss.py"}

@@ -1,2 +1,2 @@
 """Operator families; importing this package registers every operator."""
-from . import arith, indexing, linalg, loss, math, nn, random, reduce, shape  # noqa: F401
+from . import arith, indexing, linalg, loss, math, nn, random, reduce, rnn, sequence, shape  # noqa: F401

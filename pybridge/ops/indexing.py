@@ -205,7 +205,7 @@ def _pick_shape(attrs, shape):
     return shape[:ax] + shape[ax + 1:] or (1,)
 
 
-@register("pick", inputs=("data", "index"), params=[
+@register("pick", aliases=("choose_element_0index",), inputs=("data", "index"), params=[
     Param("axis", Kind.opt_int, -1, doc="the axis to pick along (None: flattened)"),
     Param("keepdims", Kind.bool, False, doc="keep the picked axis with size 1"),
     Param("mode", Kind.str, "clip", choices=("wrap", "clip"), doc="out-of-range indices")],

@@ -1,0 +1,123 @@
+"""Plain NumPy versions of RNN and the Sequence operators, written from MXNet's documented
+formulas (one loop per time step, float64), for comparing the engine with an independent
+computation.  Parameter layout: all weights (per layer, per direction: i2h then h2h), then
+all biases likewise; gate blocks LSTM i, f, g, o and GRU r, z, n."""
+import numpy as np
+
+GATES = {"rnn_relu": 1, "rnn_tanh": 1, "lstm": 4, "gru": 3}
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def param_count(mode, num_layers, bidirectional, input_size, state_size):
+    """Length of the flat vector: per layer and direction, two weight matrices, two biases."""
+    d, h, g = 1 + bool(bidirectional), state_size, GATES[mode]
+    per_dir = [g * h * (width + h + 2) for width in [input_size] + [h * d] * (num_layers - 1)]
+    return d * sum(per_dir)
+
+
+def split_parameters(flat, mode, num_layers, bidirectional, input_size, state_size):
+    """[(W_i2h, W_h2h, b_i2h, b_h2h)] per (layer, direction), as float64 copies."""
+    d, h, g = 1 + bool(bidirectional), state_size, GATES[mode]
+    flat = np.asarray(flat, np.float64)
+    weights, pos = [], 0
+    for layer in range(num_layers):
+        width = input_size if layer == 0 else h * d
+        for _ in range(d):
+            wx = flat[pos:pos + g * h * width].reshape(g * h, width)
+            pos += wx.size
+            wh = flat[pos:pos + g * h * h].reshape(g * h, h)
+            pos += wh.size
+            weights.append((wx, wh))
+    out = []
+    for wx, wh in weights:
+        bx = flat[pos:pos + g * h]
+        bh = flat[pos + g * h:pos + 2 * g * h]
+        pos += 2 * g * h
+        out.append((wx, wh, bx, bh))
+    assert pos == flat.size, f"parameter vector of {flat.size}, layout needs {pos}"
+    return out
+
+
+def cell(mode, x, h, c, wx, wh, bx, bh):
+    """One step: (h', c') from input x (N, I), state h (N, H), cell c (LSTM)."""
+    hs = h.shape[1]
+    gx, gh = x @ wx.T + bx, h @ wh.T + bh
+    if mode == "rnn_tanh":
+        return np.tanh(gx + gh), None
+    if mode == "rnn_relu":
+        return np.maximum(gx + gh, 0.0), None
+    if mode == "lstm":
+        pre = gx + gh
+        i, f = sigmoid(pre[:, :hs]), sigmoid(pre[:, hs:2 * hs])
+        g, o = np.tanh(pre[:, 2 * hs:3 * hs]), sigmoid(pre[:, 3 * hs:])
+        c = f * c + i * g
+        return o * np.tanh(c), c
+    r = sigmoid(gx[:, :hs] + gh[:, :hs])
+    z = sigmoid(gx[:, hs:2 * hs] + gh[:, hs:2 * hs])
+    n = np.tanh(gx[:, 2 * hs:] + r * gh[:, 2 * hs:])
+    return (1 - z) * n + z * h, None
+
+
+def rnn(data, parameters, state, state_cell=None, *, mode, state_size, num_layers,
+        bidirectional=False, state_outputs=False, lengths=None, **_):
+    """Forward pass: output (T, N, D*H), and [output, hy(, cy)] with state_outputs.
+    ``lengths``: per item, steps at or past it keep the state and output zeros."""
+    x = np.asarray(data, np.float64)
+    t_len, n, c_in = x.shape
+    d = 1 + bool(bidirectional)
+    layers = split_parameters(parameters, mode, num_layers, bidirectional, c_in, state_size)
+    h0 = np.asarray(state, np.float64)
+    c0 = None if state_cell is None else np.asarray(state_cell, np.float64)
+    lengths = np.full(n, t_len) if lengths is None else np.asarray(lengths).astype(int)
+    hy, cy = [], []
+    for layer in range(num_layers):
+        outs = []
+        for direction in range(d):
+            k = layer * d + direction
+            h = h0[k].copy()
+            c = None if c0 is None else c0[k].copy()
+            y = np.zeros((t_len, n, state_size))
+            steps = range(t_len) if direction == 0 else range(t_len - 1, -1, -1)
+            for t in steps:
+                h_new, c_new = cell(mode, x[t], h, c, *layers[k])
+                live = (t < lengths)[:, None]
+                y[t] = np.where(live, h_new, 0.0)
+                h = np.where(live, h_new, h)
+                c = None if c is None else np.where(live, c_new, c)
+            outs.append(y)
+            hy.append(h)
+            cy.append(c)
+        x = np.concatenate(outs, axis=2)
+    if not state_outputs:
+        return x
+    return [x, np.stack(hy)] + ([np.stack(cy)] if mode == "lstm" else [])
+
+
+def _batch_major(data, axis):
+    return np.swapaxes(data, 0, 1) if axis == 1 else data
+
+
+def sequence_last(data, lengths=None, axis=0, **_):
+    x = _batch_major(data, axis)             # (T, N, ...)
+    if lengths is None:
+        return x[-1].copy()
+    return np.stack([x[int(lengths[i]) - 1, i] for i in range(x.shape[1])])
+
+
+def sequence_mask(data, lengths=None, axis=0, value=0.0, **_):
+    out = _batch_major(data, axis).copy()
+    if lengths is not None:
+        for i in range(out.shape[1]):
+            out[int(lengths[i]):, i] = value
+    return _batch_major(out, axis)
+
+
+def sequence_reverse(data, lengths=None, **_):
+    out = data.copy()
+    for i in range(data.shape[1]):
+        k = data.shape[0] if lengths is None else int(lengths[i])
+        out[:k, i] = data[:k, i][::-1]
+    return out
