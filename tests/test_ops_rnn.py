@@ -150,3 +150,173 @@ def test_sequence_length_follows_cudnn_where_mxnet_cpu_refuses():
         assert not out.asnumpy()[k:, i].any()
         np.testing.assert_allclose(hy.asnumpy()[:, i], alone[1].asnumpy()[:, 0], atol=1e-6)
         np.testing.assert_allclose(cy.asnumpy()[:, i], alone[2].asnumpy()[:, 0], atol=1e-6)
+
+
+# ------------------------------------------------------------------ graphs and training
+def _lstm_classifier(hidden=8, layers=2):
+    data = mx.sym.Variable("data")                       # (T, N, C)
+    zero = mx.init.Zero()
+    rnn = mx.sym.RNN(data, mx.sym.Variable("rnn_parameters", init=mx.init.Uniform(0.2)),
+                     mx.sym.Variable("rnn_state", init=zero),
+                     mx.sym.Variable("rnn_state_cell", init=zero), state_size=hidden,
+                     num_layers=layers, mode="lstm", name="rnn")
+    last = mx.sym.SequenceLast(rnn)
+    fc = mx.sym.FullyConnected(last, num_hidden=2, name="fc")
+    return mx.sym.SoftmaxOutput(fc, name="softmax")
+
+
+def test_symbol_graph_bind_forward_backward_matches_numpy():
+    t, n, c, h = 5, 3, 4, 6
+    sym = mx.sym.RNN(mx.sym.Variable("data"), mx.sym.Variable("w"), mx.sym.Variable("h0"),
+                     state_size=h, num_layers=1, mode="rnn_tanh", name="r")
+    exe = sym.simple_bind(mx.cpu(), data=(t, n, c))
+    rng = np.random.default_rng(0)
+    for name, arr in exe.arg_dict.items():
+        arr[:] = rng.uniform(-0.5, 0.5, arr.shape)
+    out = exe.forward(is_train=True)[0]
+    a = {k: v.asnumpy() for k, v in exe.arg_dict.items()}
+    want = ref.rnn(a["data"], a["w"], a["h0"], mode="rnn_tanh", state_size=h, num_layers=1)
+    np.testing.assert_allclose(out.asnumpy(), want, rtol=1e-5, atol=1e-6)
+    # gradient of sum(out) w.r.t. data by central differences in float64 NumPy
+    exe.backward([mx.nd.ones(out.shape)])
+    eps, i = 1e-6, (2, 1, 3)
+    plus, minus = a["data"].astype(np.float64), a["data"].astype(np.float64)
+    plus[i] += eps
+    minus[i] -= eps
+    numeric = (ref.rnn(plus, a["w"], a["h0"], mode="rnn_tanh", state_size=h, num_layers=1).sum()
+               - ref.rnn(minus, a["w"], a["h0"], mode="rnn_tanh", state_size=h,
+                         num_layers=1).sum()) / (2 * eps)
+    assert abs(exe.grad_dict["data"].asnumpy()[i] - numeric) < 1e-4
+
+
+def test_training_steps_lower_the_loss():
+    """An LSTM over sequences whose class is the sign of the first step's mean: SGD steps
+    through Module lower the cross-entropy."""
+    rng = np.random.default_rng(0)
+    t, n, c = 6, 64, 3
+    x = rng.standard_normal((n, t, c)).astype(np.float32)
+    y = (x[:, 0].mean(axis=1) > 0).astype(np.float32)
+    data = np.ascontiguousarray(x.transpose(1, 0, 2))          # time major
+    mod = mx.mod.Module(_lstm_classifier(), data_names=["data"], label_names=["softmax_label"])
+    mod.bind(data_shapes=[("data", (t, n, c))], label_shapes=[("softmax_label", (n,))])
+    mx.random.seed(0)
+    mod.init_params(mx.init.Xavier())
+    mod.init_optimizer(optimizer="adam", optimizer_params={"learning_rate": 0.02})
+    batch = mx.io.DataBatch([mx.nd.array(data)], [mx.nd.array(y)])
+
+    def loss():
+        mod.forward(batch, is_train=False)
+        p = mod.get_outputs()[0].asnumpy()
+        return -np.log(p[np.arange(n), y.astype(int)] + 1e-12).mean()
+    before = loss()
+    for _ in range(30):
+        mod.forward(batch, is_train=True)
+        mod.backward()
+        mod.update()
+    after = loss()
+    assert after < 0.7 * before, (before, after)
+
+
+def test_dropout_between_layers_only_in_training():
+    t, n, c, h = 4, 50, 3, 20
+    size = ref.param_count("rnn_relu", 2, False, c, h)
+    rng = np.random.default_rng(0)
+    args = {"data": rng.standard_normal((t, n, c)), "w": rng.uniform(0, 0.3, size),
+            "h0": np.zeros((2, n, h))}
+    sym = mx.sym.RNN(*[mx.sym.Variable(k) for k in args], state_size=h, num_layers=2,
+                     mode="rnn_relu", p=0.5, name="r")
+    exe = sym.bind(mx.cpu(), {k: mx.nd.array(v) for k, v in args.items()})
+    infer = exe.forward(is_train=False)[0].asnumpy()
+    want = ref.rnn(args["data"], args["w"], args["h0"], mode="rnn_relu", state_size=h,
+                   num_layers=2)
+    np.testing.assert_allclose(infer, want, rtol=1e-5, atol=1e-6)
+    mx.random.seed(1)
+    train = exe.forward(is_train=True)[0].asnumpy()
+    assert not np.allclose(train, infer)
+    # one layer: nothing to drop between layers
+    one = mx.sym.RNN(*[mx.sym.Variable(k) for k in args], state_size=h, num_layers=1,
+                     mode="rnn_relu", p=0.5, name="r1")
+    size1 = ref.param_count("rnn_relu", 1, False, c, h)
+    exe1 = one.bind(mx.cpu(), {"data": mx.nd.array(args["data"]),
+                               "w": mx.nd.array(args["w"][:size1]),
+                               "h0": mx.nd.array(args["h0"][:1])})
+    np.testing.assert_array_equal(exe1.forward(is_train=True)[0].asnumpy(),
+                                  exe1.forward(is_train=False)[0].asnumpy())
+
+
+def test_sequence_ops_pass_no_gradient_to_lengths_and_mask_gradients():
+    data, lengths = mx.sym.Variable("data"), mx.sym.Variable("len")
+    sym = mx.sym.SequenceMask(data, lengths, use_sequence_length=True, value=3.0)
+    x = np.arange(12, dtype=np.float32).reshape(3, 2, 2)
+    exe = sym.simple_bind(mx.cpu(), data=x.shape, len=(2,), grad_req={"data": "write",
+                                                                       "len": "null"})
+    exe.arg_dict["data"][:] = x
+    exe.arg_dict["len"][:] = np.array([1, 3], np.float32)
+    exe.forward(is_train=True)
+    exe.backward([mx.nd.ones(x.shape)])
+    keep = (np.arange(3)[:, None] < np.array([1, 3])[None, :])[:, :, None]
+    np.testing.assert_array_equal(exe.grad_dict["data"].asnumpy(),
+                                  np.broadcast_to(keep, x.shape).astype(np.float32))
+
+
+# ------------------------------------------------------------------ bad input
+def _lstm_inputs(t=4, n=2, c=3, h=5, layers=1):
+    size = ref.param_count("lstm", layers, False, c, h)
+    return (mx.nd.ones((t, n, c)), mx.nd.ones((size,)), mx.nd.zeros((layers, n, h)),
+            mx.nd.zeros((layers, n, h)))
+
+
+@pytest.mark.parametrize("change,params,words", [
+    (lambda a: (a[0], mx.nd.ones((a[1].shape[0] - 1,)), a[2], a[3]), {}, ["parameters"]),
+    (lambda a: (a[0], a[1], mx.nd.zeros((1, 3, 5)), a[3]), {}, ["'state'"]),
+    (lambda a: (a[0], a[1], a[2], mx.nd.zeros((2, 2, 5))), {}, ["state_cell"]),
+    (lambda a: a[:3], {}, ["state_cell"]),
+    (lambda a: (mx.nd.ones((4, 3)),) + a[1:], {}, ["data", "rank-3"]),
+    (lambda a: a, {"mode": "elman"}, ["mode", "elman"]),
+    (lambda a: a, {"p": 1.0}, ["'p'"]),
+    (lambda a: a, {"projection_size": 2}, ["projection_size"]),
+    (lambda a: a, {"lstm_state_clip_min": -1, "lstm_state_clip_max": 1}, ["lstm_state_clip"]),
+], ids=["parameters-length", "state-shape", "state_cell-shape", "state_cell-missing",
+        "data-rank", "mode-unknown", "dropout-1", "projection", "clip"])
+def test_rnn_bad_input_names_rnn_and_the_argument(change, params, words):
+    kwargs = {"state_size": 5, "num_layers": 1, "mode": "lstm", **params}
+    with pytest.raises(mx.MXNetError) as err:
+        mx.nd.RNN(*change(_lstm_inputs()), **kwargs)
+    msg = str(err.value)
+    assert msg.startswith("RNN"), msg
+    for w in words:
+        assert w in msg, msg
+
+
+def test_rnn_bad_shapes_in_a_symbol():
+    sym = mx.sym.RNN(mx.sym.Variable("data"), mx.sym.Variable("w"), mx.sym.Variable("h0"),
+                     state_size=5, num_layers=1, mode="gru", name="gru1")
+    with pytest.raises(mx.MXNetError, match=r"gru1.*'w'.*\(150\)"):
+        sym.infer_shape(data=(4, 2, 3), w=(7,))
+    with pytest.raises(mx.MXNetError, match=r"gru1.*'h0'"):
+        sym.infer_shape(data=(4, 2, 3), h0=(2, 2, 5))
+
+
+@pytest.mark.parametrize("op,kwargs,words", [
+    ("SequenceLast", {"axis": 2}, ["axis"]),
+    ("SequenceReverse", {"axis": 1}, ["axis"]),
+    ("SequenceMask", {"use_sequence_length": True}, ["sequence_length"]),
+])
+def test_sequence_bad_input(op, kwargs, words):
+    with pytest.raises(mx.MXNetError) as err:
+        getattr(mx.nd, op)(mx.nd.ones((3, 2, 2)), **kwargs)
+    assert str(err.value).startswith(op) and all(w in str(err.value) for w in words)
+
+
+def test_sequence_lengths_out_of_range():
+    x = mx.nd.ones((3, 2))
+    with pytest.raises(mx.MXNetError, match=r"SequenceLast.*sequence_length.*\[1, 3\]"):
+        mx.nd.SequenceLast(x, mx.nd.array([0, 2]), use_sequence_length=True)
+    with pytest.raises(mx.MXNetError, match=r"SequenceReverse.*sequence_length"):
+        mx.nd.SequenceReverse(x, mx.nd.array([4, 2]), use_sequence_length=True)
+    with pytest.raises(mx.MXNetError, match=r"SequenceMask.*sequence_length.*shape"):
+        mx.nd.SequenceMask(x, mx.nd.array([1, 2, 3]), use_sequence_length=True)
+    # longer than the sequence: SequenceMask masks nothing, as MXNet
+    np.testing.assert_array_equal(
+        mx.nd.SequenceMask(x, mx.nd.array([5, 1]), use_sequence_length=True).asnumpy(),
+        [[1, 1], [1, 0], [1, 0]])
