@@ -66,12 +66,15 @@
   ex
 }
 
+# A copy that owns its memory (mx.nd.copyto onto the array's own context shares it here).
+.mx.rnn.copy <- function(a) mx.nd.identity(a)
+
 # The model's parameters: copies of the trained (and fixed) arrays, as the real
 # mx.model.extract.model (states and inputs are not parameters).
 .mx.buckets.model <- function(state) {
   keep <- names(state$params)[names(state$params) %in% c(state$trainable, state$fixed)]
-  args <- lapply(state$params[keep], function(a) mx.nd.copyto(a, mx.cpu()))
-  aux <- lapply(state$aux, function(a) mx.nd.copyto(a, mx.cpu()))
+  args <- lapply(state$params[keep], .mx.rnn.copy)
+  aux <- lapply(state$aux, .mx.rnn.copy)
   .mx.model.new(state$symbol.ini, args, aux)
 }
 
@@ -180,12 +183,12 @@ mx.model.buckets <- function(symbol, train.data, eval.data = NULL, metric = NULL
     stop(fname, ": arg.params has parameter(s) the symbol does not have: ",
          paste(extra, collapse = ", "), call. = FALSE)
   }
-  params[names(arg.params)] <- lapply(arg.params, function(a) mx.nd.copyto(a, ctx))
+  params[names(arg.params)] <- lapply(arg.params, .mx.rnn.copy)
   params[input.names] <- NULL
   aux <- lapply(shapes$aux.shapes, function(s) mx.nd.zeros(s, ctx = ctx))
   aux.ini <- mx.init.create(initializer, shapes$aux.shapes, ctx = ctx, skip.unknown = FALSE)
   aux[names(aux.ini)] <- aux.ini
-  aux[names(aux.params)] <- lapply(aux.params, function(a) mx.nd.copyto(a, ctx))
+  aux[names(aux.params)] <- lapply(aux.params, .mx.rnn.copy)
   for (n in names(params)) {
     if (!identical(as.numeric(dim(params[[n]])), as.numeric(shapes$arg.shapes[[n]]))) {
       stop(fname, ": arg.params$", n, " has dim c(", paste(dim(params[[n]]), collapse = ", "),

@@ -38,7 +38,7 @@
 
 .mx.rnn.infer.ctx <- function(ctx, fname) {
   if (is.null(ctx)) ctx <- mx.ctx.default()
-  if (is.list(ctx) && length(ctx) >= 1L) ctx <- ctx[[1L]]
+  if (!is.mx.context(ctx) && is.list(ctx) && length(ctx) >= 1L) ctx <- ctx[[1L]]
   if (!is.mx.context(ctx)) stop(fname, ": ctx must be mx.context or list of mx.context",
                                 call. = FALSE)
   ctx
@@ -99,7 +99,7 @@ mx.infer.rnn <- function(infer.data, model, ctx = mx.cpu()) {
       mx.exec.update.arg.arrays(ex, dlist, match.name = TRUE)
     }
     mx.exec.forward(ex, is.train = FALSE)
-    out <- mx.nd.copyto(ex$ref.outputs[[1L]], mx.cpu())
+    out <- ex$outputs[[1L]]
     padded <- infer.data$num.pad()
     d <- dim(out)
     n <- d[[length(d)]]
@@ -139,7 +139,7 @@ mx.infer.rnn.one <- function(infer.data, symbol, arg.params, aux.params,
     dlist <- infer.data$value()[input.names]
     ex <- .mx.rnn.bind(symbol, dlist, params, aux.params, ctx, fname)
     mx.exec.forward(ex, is.train = FALSE)
-    out <- lapply(ex$ref.outputs, function(o) mx.nd.copyto(o, mx.cpu()))
+    out <- ex$outputs
   }
   infer.data$reset()
   out
@@ -179,5 +179,5 @@ mx.infer.rnn.one.unroll <- function(infer.data, symbol, num_hidden, arg.params, 
   inputs <- c(dlist, init_states)
   ex <- .mx.rnn.bind(symbol, inputs, params, aux.params, ctx, fname)
   mx.exec.forward(ex, is.train = FALSE)
-  lapply(ex$ref.outputs, function(o) mx.nd.copyto(o, mx.cpu()))
+  ex$outputs
 }
