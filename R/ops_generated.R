@@ -111,8 +111,8 @@ mx.nd.Pooling <- function(data = NULL, kernel = NULL, pool_type = NULL, global_p
                 list(kernel = kernel, pool_type = pool_type, global_pool = global_pool, cudnn_off = cudnn_off, pooling_convention = pooling_convention, stride = stride, pad = pad, p_value = p_value, count_include_pad = count_include_pad, layout = layout, ...), out)
 }
 
-mx.nd.RNN <- function(data = NULL, parameters = NULL, state = NULL, state_size = NULL, num_layers = NULL, bidirectional = NULL, mode = NULL, p = NULL, state_outputs = NULL, projection_size = NULL, lstm_state_clip_min = NULL, lstm_state_clip_max = NULL, lstm_state_clip_nan = NULL, use_sequence_length = NULL, ..., out = NULL) {
-  .mx.nd.invoke("RNN", "mx.nd.RNN", list(data = data, parameters = parameters, state = state),
+mx.nd.RNN <- function(data = NULL, parameters = NULL, state = NULL, state_cell = NULL, sequence_length = NULL, state_size = NULL, num_layers = NULL, bidirectional = NULL, mode = NULL, p = NULL, state_outputs = NULL, projection_size = NULL, lstm_state_clip_min = NULL, lstm_state_clip_max = NULL, lstm_state_clip_nan = NULL, use_sequence_length = NULL, ..., out = NULL) {
+  .mx.nd.invoke("RNN", "mx.nd.RNN", list(data = data, parameters = parameters, state = state, state_cell = state_cell, sequence_length = sequence_length),
                 list(state_size = state_size, num_layers = num_layers, bidirectional = bidirectional, mode = mode, p = p, state_outputs = state_outputs, projection_size = projection_size, lstm_state_clip_min = lstm_state_clip_min, lstm_state_clip_max = lstm_state_clip_max, lstm_state_clip_nan = lstm_state_clip_nan, use_sequence_length = use_sequence_length, ...), out)
 }
 
@@ -121,18 +121,18 @@ mx.nd.Reshape <- function(data = NULL, shape = NULL, reverse = NULL, target_shap
                 list(shape = shape, reverse = reverse, target_shape = target_shape, keep_highest = keep_highest, ...), out)
 }
 
-mx.nd.SequenceLast <- function(data = NULL, use_sequence_length = NULL, axis = NULL, ..., out = NULL) {
-  .mx.nd.invoke("SequenceLast", "mx.nd.SequenceLast", list(data = data),
+mx.nd.SequenceLast <- function(data = NULL, sequence_length = NULL, use_sequence_length = NULL, axis = NULL, ..., out = NULL) {
+  .mx.nd.invoke("SequenceLast", "mx.nd.SequenceLast", list(data = data, sequence_length = sequence_length),
                 list(use_sequence_length = use_sequence_length, axis = axis, ...), out)
 }
 
-mx.nd.SequenceMask <- function(data = NULL, use_sequence_length = NULL, value = NULL, axis = NULL, ..., out = NULL) {
-  .mx.nd.invoke("SequenceMask", "mx.nd.SequenceMask", list(data = data),
+mx.nd.SequenceMask <- function(data = NULL, sequence_length = NULL, use_sequence_length = NULL, value = NULL, axis = NULL, ..., out = NULL) {
+  .mx.nd.invoke("SequenceMask", "mx.nd.SequenceMask", list(data = data, sequence_length = sequence_length),
                 list(use_sequence_length = use_sequence_length, value = value, axis = axis, ...), out)
 }
 
-mx.nd.SequenceReverse <- function(data = NULL, use_sequence_length = NULL, axis = NULL, ..., out = NULL) {
-  .mx.nd.invoke("SequenceReverse", "mx.nd.SequenceReverse", list(data = data),
+mx.nd.SequenceReverse <- function(data = NULL, sequence_length = NULL, use_sequence_length = NULL, axis = NULL, ..., out = NULL) {
+  .mx.nd.invoke("SequenceReverse", "mx.nd.SequenceReverse", list(data = data, sequence_length = sequence_length),
                 list(use_sequence_length = use_sequence_length, axis = axis, ...), out)
 }
 

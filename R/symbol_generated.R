@@ -106,8 +106,8 @@ mx.symbol.Pooling <- function(data = NULL, kernel = NULL, pool_type = NULL, glob
                     list(kernel = kernel, pool_type = pool_type, global_pool = global_pool, cudnn_off = cudnn_off, pooling_convention = pooling_convention, stride = stride, pad = pad, p_value = p_value, count_include_pad = count_include_pad, layout = layout, ...), name)
 }
 
-mx.symbol.RNN <- function(data = NULL, parameters = NULL, state = NULL, state_size = NULL, num_layers = NULL, bidirectional = NULL, mode = NULL, p = NULL, state_outputs = NULL, projection_size = NULL, lstm_state_clip_min = NULL, lstm_state_clip_max = NULL, lstm_state_clip_nan = NULL, use_sequence_length = NULL, ..., name = NULL) {
-  .mx.symbol.invoke("RNN", "mx.symbol.RNN", list(data = data, parameters = parameters, state = state),
+mx.symbol.RNN <- function(data = NULL, parameters = NULL, state = NULL, state_cell = NULL, sequence_length = NULL, state_size = NULL, num_layers = NULL, bidirectional = NULL, mode = NULL, p = NULL, state_outputs = NULL, projection_size = NULL, lstm_state_clip_min = NULL, lstm_state_clip_max = NULL, lstm_state_clip_nan = NULL, use_sequence_length = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("RNN", "mx.symbol.RNN", list(data = data, parameters = parameters, state = state, state_cell = state_cell, sequence_length = sequence_length),
                     list(state_size = state_size, num_layers = num_layers, bidirectional = bidirectional, mode = mode, p = p, state_outputs = state_outputs, projection_size = projection_size, lstm_state_clip_min = lstm_state_clip_min, lstm_state_clip_max = lstm_state_clip_max, lstm_state_clip_nan = lstm_state_clip_nan, use_sequence_length = use_sequence_length, ...), name)
 }
 
@@ -116,18 +116,18 @@ mx.symbol.Reshape <- function(data = NULL, shape = NULL, reverse = NULL, target_
                     list(shape = shape, reverse = reverse, target_shape = target_shape, keep_highest = keep_highest, ...), name)
 }
 
-mx.symbol.SequenceLast <- function(data = NULL, use_sequence_length = NULL, axis = NULL, ..., name = NULL) {
-  .mx.symbol.invoke("SequenceLast", "mx.symbol.SequenceLast", list(data = data),
+mx.symbol.SequenceLast <- function(data = NULL, sequence_length = NULL, use_sequence_length = NULL, axis = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("SequenceLast", "mx.symbol.SequenceLast", list(data = data, sequence_length = sequence_length),
                     list(use_sequence_length = use_sequence_length, axis = axis, ...), name)
 }
 
-mx.symbol.SequenceMask <- function(data = NULL, use_sequence_length = NULL, value = NULL, axis = NULL, ..., name = NULL) {
-  .mx.symbol.invoke("SequenceMask", "mx.symbol.SequenceMask", list(data = data),
+mx.symbol.SequenceMask <- function(data = NULL, sequence_length = NULL, use_sequence_length = NULL, value = NULL, axis = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("SequenceMask", "mx.symbol.SequenceMask", list(data = data, sequence_length = sequence_length),
                     list(use_sequence_length = use_sequence_length, value = value, axis = axis, ...), name)
 }
 
-mx.symbol.SequenceReverse <- function(data = NULL, use_sequence_length = NULL, axis = NULL, ..., name = NULL) {
-  .mx.symbol.invoke("SequenceReverse", "mx.symbol.SequenceReverse", list(data = data),
+mx.symbol.SequenceReverse <- function(data = NULL, sequence_length = NULL, use_sequence_length = NULL, axis = NULL, ..., name = NULL) {
+  .mx.symbol.invoke("SequenceReverse", "mx.symbol.SequenceReverse", list(data = data, sequence_length = sequence_length),
                     list(use_sequence_length = use_sequence_length, axis = axis, ...), name)
 }
 

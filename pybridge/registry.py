@@ -169,7 +169,7 @@ class OpDef:
 
     def __init__(self, name, compute, params=(), inputs=("data",), outputs=("output",),
                  aux=(), infer_shape=None, infer_type=None, aliases=(), doc="",
-                 num_args_key=None, symbolic=True):
+                 num_args_key=None, symbolic=True, all_inputs=None):
         self.name = name
         self.compute = compute
         self.params = {p.name: p for p in params}
@@ -180,6 +180,9 @@ class OpDef:
         self.doc = doc or (compute.__doc__ or "").strip()
         self.num_args_key = num_args_key   # variadic ops (Concat): the count parameter
         self.symbolic = symbolic           # False: only mx.nd (no graph node)
+        # inputs that depend on parameters (RNN's state_cell, sequence_length): every input
+        # the op can take, in order, for the R wrappers' formals and the help pages
+        self.all_inputs = tuple(all_inputs) if all_inputs else None
 
     # -- parameters
     def parse_attrs(self, kwargs, strict=True):

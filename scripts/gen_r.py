@@ -54,6 +54,8 @@ def input_formals(op):
     from pybridge.registry import Attrs
     if op.num_args_key:
         names = ["data"]
+    elif op.all_inputs:
+        names = list(op.all_inputs)
     elif callable(op.inputs):
         attrs = Attrs({k: (None if p.required else p.default) for k, p in op.params.items()})
         try:

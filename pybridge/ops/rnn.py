@@ -14,6 +14,7 @@ Each layer does one GEMM for the input projection over all time steps; only the 
 product is computed step by step.  LSTM steps use Chainer's fused cell ``F.lstm`` (gates
 interleaved a, i, f, o per unit), so the gate rows are permuted once per call.
 """
+from .._compat import chainer
 from ..base import MXNetError
 from ..registry import Kind, Param, register
 from ._util import raw
@@ -126,6 +127,51 @@ def _lstm_order(xp, h):
     return (block[None, :] * h + xp.arange(h, dtype="int32")[:, None]).reshape(-1)
 
 
+# ---------------------------------------------------------------- GRU cell
+class GRUCell(chainer.function_node.FunctionNode):
+    """One GRU step as one graph node (like Chainer's own F.lstm for LSTM): eleven elementwise
+    Chainer functions per step cost more in per-node overhead than the arithmetic itself.
+
+    Inputs: xp (N, 3H) input projection with b_i2h, hw (N, 3H) = h W_h2h^T + b_h2h, h (N, H).
+    r = sigmoid(xp_r + hw_r), z = sigmoid(xp_z + hw_z), n = tanh(xp_n + r * hw_n),
+    h' = (1 - z) * n + z * h.
+    """
+
+    def forward(self, inputs):
+        x, hw, h = inputs
+        xp = chainer.backend.get_array_module(x)
+        k = h.shape[1]
+        half = x.dtype.type(0.5)
+        rz = xp.tanh((x[:, :2 * k] + hw[:, :2 * k]) * half) * half + half   # sigmoid
+        r, z = rz[:, :k], rz[:, k:]
+        n = xp.tanh(x[:, 2 * k:] + r * hw[:, 2 * k:])
+        h_minus_n = h - n
+        self._saved = (rz, n, h_minus_n, hw[:, 2 * k:])
+        return n + z * h_minus_n,
+
+    def backward(self, indexes, grad_outputs):
+        gh = grad_outputs[0].array
+        xp = chainer.backend.get_array_module(gh)
+        rz, n, h_minus_n, hw_n = self._saved
+        k = n.shape[1]
+        r, z = rz[:, :k], rz[:, k:]
+        gn = gh * (1 - z) * (1 - n * n)             # through tanh
+        gx = xp.empty((gh.shape[0], 3 * k), dtype=gh.dtype)
+        gx[:, :k] = gn * hw_n * r * (1 - r)          # reset gate, through its sigmoid
+        gx[:, k:2 * k] = gh * h_minus_n * z * (1 - z)
+        gx[:, 2 * k:] = gn
+        ghw = gx.copy()
+        ghw[:, 2 * k:] = gn * r
+        grads = {0: gx, 1: ghw, 2: gh * z}
+        return tuple(chainer.Variable(grads[i]) for i in indexes)
+
+
+def gru_cell(F, x, hw, h):
+    if F is chainer.functions:
+        return GRUCell().apply((x, hw, h))[0]
+    return GRUCell().forward((x, hw, h))[0]       # imperative: arrays, no graph
+
+
 # ---------------------------------------------------------------- one direction of one layer
 def _run_direction(call, mode, xproj, w_h2h, b_h2h, h, c, steps, valid):
     """The recurrence over ``steps`` (time indices in processing order).
@@ -142,11 +188,7 @@ def _run_direction(call, mode, xproj, w_h2h, b_h2h, h, c, steps, valid):
         if mode == "lstm":
             c_new, h_new = F.lstm(c, x_t + F.linear(h, w_h2h))
         elif mode == "gru":
-            h_rz, h_n = F.split_axis(F.linear(h, w_h2h, b_h2h), [2 * h.shape[1]], axis=1)
-            x_rz, x_n = x_t
-            r, z = F.split_axis(F.sigmoid(x_rz + h_rz), 2, axis=1)
-            n = F.tanh(x_n + r * h_n)
-            h_new, c_new = n + z * (h - n), None
+            h_new, c_new = gru_cell(F, x_t, F.linear(h, w_h2h, b_h2h), h), None
         else:
             pre = x_t + F.linear(h, w_h2h)
             h_new, c_new = (F.relu(pre) if mode == "rnn_relu" else F.tanh(pre)), None
@@ -169,12 +211,7 @@ def _project(call, mode, x2d, w, b_i2h, b_h2h, steps, order):
         bias = b_i2h
     else:
         bias = b_i2h + b_h2h
-    proj = F.linear(x2d, w, bias)
-    if mode != "gru":
-        return F.split_axis(proj, steps, axis=0, force_tuple=True)
-    rz, n = F.split_axis(proj, [2 * w.shape[0] // 3], axis=1)
-    return list(zip(F.split_axis(rz, steps, axis=0, force_tuple=True),
-                    F.split_axis(n, steps, axis=0, force_tuple=True)))
+    return F.split_axis(F.linear(x2d, w, bias), steps, axis=0, force_tuple=True)
 
 
 def _dropout(call, y, p):
@@ -217,7 +254,8 @@ def _check_inputs(attrs, data, parameters, state, rest):
     _infer(attrs, shapes)     # raises on any mismatch with what data implies
 
 
-@register("RNN", inputs=_inputs, outputs=_outputs, infer_shape=_infer, infer_type=_infer_type,
+@register("RNN", inputs=_inputs, outputs=_outputs,
+          all_inputs=("data", "parameters", "state", "state_cell", "sequence_length"), infer_shape=_infer, infer_type=_infer_type,
           params=_PARAMS)
 def rnn(call, data, parameters, state, *rest):
     """Applies stacked (optionally bidirectional) recurrent layers to time-major data:

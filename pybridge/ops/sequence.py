@@ -10,6 +10,9 @@ from ._util import raw
 from .nn_common import assign_shape, fmt, prod
 
 
+_ALL_INPUTS = ("data", "sequence_length")
+
+
 def _seq_inputs(attrs):
     return ["data", "sequence_length"] if attrs.use_sequence_length else ["data"]
 
@@ -77,7 +80,8 @@ def _last_shape(attrs, data):
     return data[1:] if attrs.axis == 0 else (data[0],) + data[2:]
 
 
-@register("SequenceLast", inputs=_seq_inputs, infer_shape=_infer("SequenceLast", (0, 1), _last_shape),
+@register("SequenceLast", inputs=_seq_inputs, all_inputs=_ALL_INPUTS,
+          infer_shape=_infer("SequenceLast", (0, 1), _last_shape),
           params=_PARAMS + [Param("axis", Kind.int, 0, doc="the sequence axis (0 or 1)")])
 def sequence_last(call, data, sequence_length=None):
     """The last element of each sequence: at index T-1, or sequence_length-1 per batch item."""
@@ -105,7 +109,8 @@ def _valid(xp, lengths, t, axis, shape):
     return xp.broadcast_to(keep, shape)
 
 
-@register("SequenceMask", inputs=_seq_inputs, infer_shape=_infer("SequenceMask", (0, 1), lambda a, d: d),
+@register("SequenceMask", inputs=_seq_inputs, all_inputs=_ALL_INPUTS,
+          infer_shape=_infer("SequenceMask", (0, 1), lambda a, d: d),
           params=_PARAMS + [
               Param("value", Kind.float, 0.0, doc="the value written past each sequence's end"),
               Param("axis", Kind.int, 0, doc="the sequence axis (0 or 1)")])
@@ -123,7 +128,7 @@ def sequence_mask(call, data, sequence_length=None):
 
 
 # ------------------------------------------------------------------ SequenceReverse
-@register("SequenceReverse", inputs=_seq_inputs,
+@register("SequenceReverse", inputs=_seq_inputs, all_inputs=_ALL_INPUTS,
           infer_shape=_infer("SequenceReverse", (0,), lambda a, d: d),
           params=_PARAMS + [Param("axis", Kind.int, 0, doc="the sequence axis (only 0)")])
 def sequence_reverse(call, data, sequence_length=None):
