@@ -226,6 +226,35 @@ def _fused(mx, arrays, meta):
                                 "unfused_outputs": s_out.list_outputs()}
 
 
+def misc_cases(mx):
+    """Facts that need no arrays: {name: JSON-able value} (fresh cells and automatic names)."""
+    with mx.name.NameManager():
+        return _misc(mx)
+
+
+def _misc(mx):
+    out = {}
+    for mode in ("lstm", "gru"):
+        c = mx.rnn.FusedRNNCell(4, num_layers=2, mode=mode, get_next_state=True, prefix="n_")
+        begin = c.begin_state(func=mx.sym.Variable)
+        o, s = c.unroll(3, mx.sym.Variable("data"), begin_state=begin, layout="NTC",
+                        merge_outputs=False)
+        g = mx.sym.Group(o + s)
+        shapes = {b.name: (2, 2, 4) for b in begin}
+        out[f"next-state-{mode}"] = [g.list_outputs(), [x.attr("__layout__") for x in s],
+                                     [list(x) for x in g.infer_shape(data=(2, 3, 5),
+                                                                     **shapes)[1]]]
+    stack = mx.rnn.SequentialRNNCell()
+    for cell in (mx.rnn.LSTMCell(3, prefix="a_"), mx.rnn.GRUCell(3, prefix="b_"),
+                 mx.rnn.RNNCell(3, prefix="c_")):
+        stack.add(cell)
+    out["params-order"] = list(stack.params._params)
+    res = mx.rnn.ResidualCell(mx.rnn.GRUCell(3, prefix="g_"))
+    o, _ = res.unroll(2, mx.sym.Variable("d"), begin_state=res.begin_state(init_sym=mx.sym.Variable))
+    out["residual-default-merge"] = [x.name for x in o]
+    return out
+
+
 def _unpack(mx, arrays, meta):
     rng = np.random.RandomState(5)
     for key, cell in (("lstm", mx.rnn.LSTMCell(H, prefix="u_")),
@@ -330,6 +359,7 @@ def main():
     _fused(mx, arrays, meta)
     _unpack(mx, arrays, meta)
     _text(mx, arrays, meta)
+    meta["misc"] = misc_cases(mx)
     _train(mx, arrays, meta)
     meta["mxnet"] = mx.__version__
     mx.nd.save(os.path.join(HERE, "rnn-cells.nd"), arrays)

@@ -126,6 +126,15 @@ def test_state_info_and_begin_state_names():
     assert fused._parameter.name == "lstm_parameters"
 
 
+def test_misc_facts_match_mxnet(fixture):
+    """FusedRNNCell(get_next_state=True) outputs and their layouts, the weight container's
+    order over a stack, ResidualCell's outputs when merge_outputs is None."""
+    meta, _ = fixture
+    with pytest.warns(UserWarning, match="NTC layout detected"):   # MXNet's advice, kept
+        facts = ref.misc_cases(mx)
+    assert json.loads(json.dumps(facts)) == meta["misc"]
+
+
 # ------------------------------------------------------------------ FusedRNNCell
 @pytest.mark.parametrize("key", list(ref.fused_cases(mx)))
 def test_fused_cell_matches_mxnet(fixture, key):

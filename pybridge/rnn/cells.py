@@ -17,11 +17,13 @@ class _GatedCell(BaseRNNCell):
         _checks.positive_int(type(self).__name__, "num_hidden", num_hidden)
         super().__init__(prefix=prefix, params=params)
         self._num_hidden = int(num_hidden)
-        self._iW = self.params.get("i2h_weight")
-        self._iB = (self.params.get("i2h_bias") if i2h_bias_init is None
-                    else self.params.get("i2h_bias", init=i2h_bias_init))
-        self._hW = self.params.get("h2h_weight")
-        self._hB = self.params.get("h2h_bias")
+        get = self.params.get
+        if i2h_bias_init is None:
+            self._iW, self._iB = get("i2h_weight"), get("i2h_bias")
+            self._hW, self._hB = get("h2h_weight"), get("h2h_bias")
+        else:   # LSTMCell creates both weights first (the container's order, as MXNet's)
+            self._iW, self._hW = get("i2h_weight"), get("h2h_weight")
+            self._iB, self._hB = get("i2h_bias", init=i2h_bias_init), get("h2h_bias")
 
     def _hidden_state(self):
         return {"shape": (0, self._num_hidden), "__layout__": "NC"}
