@@ -379,3 +379,37 @@ test_that("rnn.graph's output with MXNet's initial parameters is MXNet's (first 
   want <- as.array(key("infer:output"))
   expect_lt(rel2(as.array(out[[1]]), want), 1e-5)
 })
+
+test_that("rnn.graph.unroll's GRU is the real package's GRU step, computed in R", {
+  H <- 3; F <- 2; B <- 2; L <- 2
+  s <- rnn.graph.unroll(num_rnn_layer = 1, seq_len = L, num_hidden = H, num_decode = 1,
+                        config = "one-to-one", cell_type = "gru")
+  set.seed(9)
+  w <- function(nin, nout) matrix(runif(nin * nout, -1, 1), nin, nout)   # R dim c(in, out)
+  p <- list(l1.gates.i2h.weight = w(F, 2 * H), l1.gates.i2h.bias = runif(2 * H),
+            l1.gates.h2h.weight = w(H, 2 * H), l1.gates.h2h.bias = runif(2 * H),
+            l1.trans.i2h.weight = w(F, H), l1.trans.i2h.bias = runif(H),
+            l1.trans.h2h.weight = w(H, H), l1.trans.h2h.bias = runif(H))
+  x <- array(runif(F * L * B, -1, 1), c(F, L, B))
+  sh <- mx.symbol.infer.shape(s, data = c(F, L, B))
+  expect_equal(sh$out.shapes[[1]], c(H, L, B))
+  ex <- mxnet:::.mx.rnn.bind(s, list(data = mx.nd.array(x)), lapply(p, mx.nd.array), list(),
+                             mx.cpu(), "test")
+  mx.exec.forward(ex, is.train = FALSE)
+  got <- as.array(ex$ref.outputs[[1]])
+  sig <- function(v) 1 / (1 + exp(-v))
+  fc <- function(W, b, v) as.vector(t(W) %*% v) + b
+  for (b in seq_len(B)) {
+    h <- NULL
+    for (t in seq_len(L)) {
+      g <- fc(p$l1.gates.i2h.weight, p$l1.gates.i2h.bias, x[, t, b])
+      if (!is.null(h)) g <- g + fc(p$l1.gates.h2h.weight, p$l1.gates.h2h.bias, h)
+      z <- sig(g[1:H]); r <- sig(g[H + 1:H])
+      hr <- if (is.null(h)) rep(0, H) else h * r
+      n <- tanh(fc(p$l1.trans.i2h.weight, p$l1.trans.i2h.bias, x[, t, b]) +
+                  fc(p$l1.trans.h2h.weight, p$l1.trans.h2h.bias, hr))
+      h <- if (is.null(h)) z * n else h + z * (n - h)
+      expect_equal(got[, t, b], h, tolerance = 1e-5)
+    }
+  }
+})
