@@ -413,3 +413,17 @@ test_that("rnn.graph.unroll's GRU is the real package's GRU step, computed in R"
     }
   }
 })
+
+test_that("predict of a seq-to-one model from mx.model.buckets equals mx.infer.rnn", {
+  set.seed(1)
+  d <- matrix(sample(1:4, 5 * 40, TRUE), 5, 40)
+  s <- rnn.graph.unroll(num_rnn_layer = 1, seq_len = 5, input_size = 5, num_embed = 4,
+                        num_hidden = 8, num_decode = 2, loss_output = "softmax",
+                        config = "seq-to-one")
+  it <- mx.io.bucket.iter(list("5" = list(data = d, label = colSums(d) %% 2)),
+                          batch.size = 16)
+  m <- mx.model.buckets(s, it, num.round = 2, optimizer = "sgd", verbose = FALSE)
+  p <- predict(m, d, array.layout = "colmajor")
+  expect_equal(dim(p), c(2, 40))   # 48 positions in 3 batches, the 8 padded ones removed
+  expect_equal(as.array(mx.infer.rnn(it, m)), p, tolerance = 1e-6)
+})
