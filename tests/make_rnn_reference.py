@@ -11,7 +11,8 @@ backward with fixed-seed head gradients.  The .nd file holds ``CASE:in:NAME``,
 (RNN with use_sequence_length) are recorded with MXNet's error message instead: its native
 CPU path refuses the option, and its oneDNN path (the default, MXNET_USE_MKLDNN_RNN=1)
 silently ignores 'sequence_length' (outputs identical to full-length sequences), so that case
-runs on the native path.
+runs on the native path.  LSTM with projection_size runs in inference only on MXNet's CPU
+("training": false in the JSON, outputs only), and its refusal to train is recorded.
 """
 import json
 import os
@@ -31,6 +32,10 @@ def rnn_cases():
                 yield (f"rnn-{mode}-L{layers}{'-bi' if bi else ''}", "RNN",
                        {"mode": mode, "num_layers": layers, "bidirectional": bi,
                         "state_size": 7, "state_outputs": True}, (6, 4, 5), None)
+    for layers, bi in ((1, False), (2, True)):
+        yield (f"rnn-lstmp-L{layers}{'-bi' if bi else ''}", "RNN",
+               {"mode": "lstm", "num_layers": layers, "bidirectional": bi, "state_size": 7,
+                "projection_size": 3, "state_outputs": True}, (6, 4, 5), None)
     yield ("rnn-lstm-L1-len", "RNN", {"mode": "lstm", "num_layers": 1, "state_size": 7,
                                       "state_outputs": True, "use_sequence_length": True},
            (6, 4, 5), [6, 2, 5, 1])
@@ -61,6 +66,8 @@ def build(op, params, with_lengths):
 
 
 def run_case(name, op, params, data_shape, lengths, seed, arrays):
+    if params.get("projection_size"):
+        return run_inference(name, op, params, data_shape, seed, arrays)
     sym, names = build(op, params, lengths is not None)
     shapes = {"data": data_shape}
     if lengths is not None:
@@ -101,6 +108,33 @@ def run_case(name, op, params, data_shape, lengths, seed, arrays):
     for a in sym.list_arguments():
         if reqs[a] == "write":
             arrays[f"{name}:grad:{a}"] = exe.grad_dict[a].copy()
+    return meta
+
+
+def run_inference(name, op, params, data_shape, seed, arrays):
+    """Forward in inference mode only; then what MXNet says when asked to train."""
+    sym, names = build(op, params, False)
+    arg_shapes, out_shapes, _ = sym.infer_shape(data=data_shape)
+    meta = {"name": name, "op": op, "params": params, "inputs": names, "training": False,
+            "arguments": sym.list_arguments(), "outputs": sym.list_outputs(),
+            "arg_shapes": [list(s) for s in arg_shapes], "out_shapes": [list(s) for s in out_shapes]}
+    rng = np.random.default_rng(seed)
+    values = {a: (rng.uniform(-0.3, 0.3, s) if a == "parameters" else rng.standard_normal(s))
+              for a, s in zip(sym.list_arguments(), arg_shapes)}
+    exe = sym.bind(mx.cpu(), {a: mx.nd.array(v) for a, v in values.items()})
+    for k, o in enumerate(exe.forward(is_train=False)):
+        arrays[f"{name}:out:{k}"] = o.copy()
+    for a in values:
+        arrays[f"{name}:in:{a}"] = exe.arg_dict[a].copy()
+    try:
+        grads = {a: mx.nd.zeros(s) for a, s in zip(sym.list_arguments(), arg_shapes)}
+        train = sym.bind(mx.cpu(), {a: mx.nd.array(v) for a, v in values.items()}, grads)
+        train.forward(is_train=True)
+        train.backward([mx.nd.ones(s) for s in out_shapes])
+        mx.nd.waitall()
+    except mx.MXNetError as exc:
+        lines = [ln for ln in str(exc).splitlines() if ln.startswith("MXNetError:")]
+        meta["mxnet_train_error"] = (lines or [str(exc)])[-1]
     return meta
 
 

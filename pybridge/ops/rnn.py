@@ -10,6 +10,10 @@ Layout and semantics are MXNet's (src/operator/rnn-inl.h, rnn_impl.h):
   blocks of H rows: LSTM i, f, g, o; GRU r, z, n; vanilla 1.
 - GRU: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
 - p: dropout on the outputs of every layer but the last, in training only.
+- projection_size P (LSTM only, P <= H): the state that recurs and is output is
+  r = W_hr h (P values); h2h weights are (4H, P) and each (layer, direction) has W_hr (P, H)
+  right after its h2h weights; state/hy/output use P, state_cell/cy keep H.  (MXNet 1.9.1's
+  CPU build runs this in inference only; gradients come from Chainer here.)
 Each layer does one GEMM for the input projection over all time steps; only the recurrent
 product is computed step by step.  LSTM steps use Chainer's fused cell ``F.lstm`` (gates
 interleaved a, i, f, o per unit), so the gate rows are permuted once per call.
@@ -39,12 +43,18 @@ def _outputs(attrs):
     return ["output", "state_output"] + (["statecell_output"] if attrs.mode == "lstm" else [])
 
 
+def _out_size(attrs):
+    """Size of the recurring state and of each direction's output: P with projection, else H."""
+    return attrs.projection_size or attrs.state_size
+
+
 def param_size(attrs, input_size):
-    """Length of the flat parameter vector (MXNet's GetRnnParamSize, without projection)."""
-    d, h, g = 1 + attrs.bidirectional, attrs.state_size, GATES[attrs.mode]
-    first = (input_size + h + 2) * g * h * d
-    other = (h * d + h + 2) * g * h * d
-    return first + (attrs.num_layers - 1) * other
+    """Length of the flat parameter vector (MXNet's GetRnnParamSize)."""
+    d, h, g, r = 1 + attrs.bidirectional, attrs.state_size, GATES[attrs.mode], _out_size(attrs)
+    first = (input_size + r + 2) * g * h * d
+    other = (r * d + r + 2) * g * h * d
+    proj = r * h * attrs.num_layers * d if attrs.projection_size else 0
+    return first + (attrs.num_layers - 1) * other + proj
 
 
 def _check_attrs(attrs):
@@ -55,16 +65,21 @@ def _check_attrs(attrs):
     if not 0 <= attrs.p < 1:
         raise MXNetError(f"{op}: unsupported dropout value 'p'={attrs.p}, should be 0 <= p < 1")
     if attrs.projection_size is not None:
-        raise MXNetError(f"{op}: 'projection_size' is not supported (MXNet 1.9.1 supports LSTM "
-                         f"projection only through cuDNN for training)")
+        if attrs.mode != "lstm":
+            raise MXNetError(f"{op}: 'projection_size' is only supported for LSTM, not mode "
+                             f"'{attrs.mode}'")
+        if not 0 < attrs.projection_size <= attrs.state_size:
+            raise MXNetError(f"{op}: 'projection_size' must be in [1, state_size="
+                             f"{attrs.state_size}], got {attrs.projection_size}")
     if attrs.lstm_state_clip_min is not None or attrs.lstm_state_clip_max is not None:
         raise MXNetError(f"{op}: 'lstm_state_clip_min'/'lstm_state_clip_max' are not supported "
                          f"(LSTM state clipping is only supported for GPU with cuDNN in MXNet)")
 
 
 def _state_shapes(attrs, data):
+    """Shapes of state (and hy) and of state_cell (and cy)."""
     layers = attrs.num_layers * (1 + attrs.bidirectional)
-    return (layers, data[1], attrs.state_size)
+    return (layers, data[1], _out_size(attrs)), (layers, data[1], attrs.state_size)
 
 
 def _infer(attrs, shapes):
@@ -76,17 +91,17 @@ def _infer(attrs, shapes):
     if len(data) != 3:
         raise MXNetError(f"RNN: input 'data' should be a rank-3 tensor of dim [sequence length, "
                          f"batch size, input size], got shape {fmt(data)}")
-    state = _state_shapes(attrs, data)
+    state, cell = _state_shapes(attrs, data)
     assign_shape("RNN", shapes, 1, "parameters", (param_size(attrs, data[2]),))
     assign_shape("RNN", shapes, 2, "state", state)
     i = 3
     if attrs.mode == "lstm":
-        assign_shape("RNN", shapes, 3, "state_cell", state)
+        assign_shape("RNN", shapes, 3, "state_cell", cell)
         i = 4
     if attrs.use_sequence_length:
         assign_shape("RNN", shapes, i, "sequence_length", (data[1],))
-    out = (data[0], data[1], (1 + attrs.bidirectional) * attrs.state_size)
-    return shapes, [out] + [state] * (n_out - 1), []
+    out = (data[0], data[1], (1 + attrs.bidirectional) * _out_size(attrs))
+    return shapes, [out, state, cell][:n_out], []
 
 
 def _infer_type(attrs, types):
@@ -101,12 +116,14 @@ def _infer_type(attrs, types):
 
 # ---------------------------------------------------------------- parameters
 def _unpack(call, parameters, n_in, attrs):
-    """Per (layer, direction): (W_i2h, W_h2h, b_i2h, b_h2h) as views of the flat vector."""
-    d, h, g = 1 + attrs.bidirectional, attrs.state_size, GATES[attrs.mode]
+    """Per (layer, direction): (W_i2h, W_h2h, b_i2h, b_h2h, W_hr or None) from the flat
+    vector."""
+    d, h, g, r = 1 + attrs.bidirectional, attrs.state_size, GATES[attrs.mode], _out_size(attrs)
+    per = 3 if attrs.projection_size else 2
     shapes = []
     for layer in range(attrs.num_layers):
-        width = n_in if layer == 0 else h * d
-        shapes += [(g * h, width), (g * h, h)] * d
+        width = n_in if layer == 0 else r * d
+        shapes += ([(g * h, width), (g * h, r)] + ([(r, h)] if per == 3 else [])) * d
     shapes += [(g * h,)] * (2 * attrs.num_layers * d)
     cuts, pos = [], 0
     for s in shapes[:-1]:
@@ -114,10 +131,10 @@ def _unpack(call, parameters, n_in, attrs):
         cuts.append(pos)
     pieces = call.F.split_axis(parameters, cuts, axis=0, force_tuple=True)
     pieces = [call.F.reshape(p, s) if len(s) == 2 else p for p, s in zip(pieces, shapes)]
-    n_w = 2 * attrs.num_layers * d
+    n_w = per * attrs.num_layers * d
     weights, biases = pieces[:n_w], pieces[n_w:]
-    return [(weights[2 * k], weights[2 * k + 1], biases[2 * k], biases[2 * k + 1])
-            for k in range(attrs.num_layers * d)]
+    return [(weights[per * k], weights[per * k + 1], biases[2 * k], biases[2 * k + 1],
+             weights[per * k + 2] if per == 3 else None) for k in range(attrs.num_layers * d)]
 
 
 def _lstm_order(xp, h):
@@ -173,10 +190,11 @@ def gru_cell(F, x, hw, h):
 
 
 # ---------------------------------------------------------------- one direction of one layer
-def _run_direction(call, mode, xproj, w_h2h, b_h2h, h, c, steps, valid):
+def _run_direction(call, mode, xproj, w_h2h, b_h2h, w_hr, h, c, steps, valid):
     """The recurrence over ``steps`` (time indices in processing order).
 
     xproj: T pieces (N, G*H) of the input projection (biases included, except GRU's h2h bias).
+    w_hr: LSTM projection weights (P, H) or None; with it h is the projected state r.
     valid: None, or per time step a (N, 1) boolean mask of batch items still inside their
     sequence (use_sequence_length): outside it the state is carried and the output is zero.
     Returns (outputs in time order, final h, final c).
@@ -187,6 +205,8 @@ def _run_direction(call, mode, xproj, w_h2h, b_h2h, h, c, steps, valid):
         x_t = xproj[t]
         if mode == "lstm":
             c_new, h_new = F.lstm(c, x_t + F.linear(h, w_h2h))
+            if w_hr is not None:
+                h_new = F.linear(h_new, w_hr)
         elif mode == "gru":
             h_new, c_new = gru_cell(F, x_t, F.linear(h, w_h2h, b_h2h), h), None
         else:
@@ -229,7 +249,8 @@ _PARAMS = [
     Param("p", Kind.float, 0.0,
           doc="drop rate of the dropout on the outputs of each RNN layer, except the last layer"),
     Param("state_outputs", Kind.bool, False, doc="whether to have the states as outputs"),
-    Param("projection_size", Kind.opt_int, None, doc="size of the LSTM projection (not supported)"),
+    Param("projection_size", Kind.opt_int, None,
+          doc="LSTM only: size of the projection of the state (r = W_hr h)"),
     Param("lstm_state_clip_min", Kind.opt_float, None,
           doc="minimum clip value of LSTM states (not supported: cuDNN only in MXNet)"),
     Param("lstm_state_clip_max", Kind.opt_float, None,
@@ -287,13 +308,13 @@ def rnn(call, data, parameters, state, *rest):
         outs = []
         for d in range(dirs):
             k = layer * dirs + d
-            w_i2h, w_h2h, b_i2h, b_h2h = layers[k]
+            w_i2h, w_h2h, b_i2h, b_h2h, w_hr = layers[k]
             xproj = _project(call, a.mode, x2d, w_i2h, b_i2h, b_h2h, t_len, order)
             if a.mode == "lstm":
                 w_h2h = F.permutate(w_h2h, order, axis=0)
             steps = range(t_len) if d == 0 else range(t_len - 1, -1, -1)
-            ys, h, c = _run_direction(call, a.mode, xproj, w_h2h, b_h2h, h0[k], c0[k], steps,
-                                      valid)
+            ys, h, c = _run_direction(call, a.mode, xproj, w_h2h, b_h2h, w_hr, h0[k], c0[k],
+                                      steps, valid)
             outs.append(F.stack(ys, axis=0))
             hy.append(h)
             cy.append(c)
