@@ -37,7 +37,29 @@ def _split_states(cells, states):
     return out
 
 
-class SequentialRNNCell(BaseRNNCell):
+class _CellGroup(BaseRNNCell):
+    """A cell over child cells (``self._cells``): their states in order, their weights."""
+
+    @property
+    def state_info(self):
+        return sum((c.state_info for c in self._cells), [])
+
+    def begin_state(self, **kwargs):
+        self._check_unmodified(f"{type(self).__name__}.begin_state")
+        return sum((c.begin_state(**kwargs) for c in self._cells), [])
+
+    def unpack_weights(self, args):
+        for cell in self._cells:
+            args = cell.unpack_weights(args)
+        return args
+
+    def pack_weights(self, args):
+        for cell in self._cells:
+            args = cell.pack_weights(args)
+        return args
+
+
+class SequentialRNNCell(_CellGroup):
     """Cells applied one after the other, each on the previous one's output."""
 
     def __init__(self, params=None):
@@ -50,24 +72,6 @@ class SequentialRNNCell(BaseRNNCell):
         _check_cell("SequentialRNNCell.add", "cell", cell)
         _share_params("SequentialRNNCell", self, [cell])
         self._cells.append(cell)
-
-    @property
-    def state_info(self):
-        return sum((c.state_info for c in self._cells), [])
-
-    def begin_state(self, **kwargs):
-        self._check_unmodified("SequentialRNNCell.begin_state")
-        return sum((c.begin_state(**kwargs) for c in self._cells), [])
-
-    def unpack_weights(self, args):
-        for cell in self._cells:
-            args = cell.unpack_weights(args)
-        return args
-
-    def pack_weights(self, args):
-        for cell in self._cells:
-            args = cell.pack_weights(args)
-        return args
 
     def __call__(self, inputs, states):
         self._counter += 1
@@ -120,7 +124,7 @@ class DropoutCell(BaseRNNCell):
                               merge_outputs=merge_outputs)
 
 
-class BidirectionalCell(BaseRNNCell):
+class BidirectionalCell(_CellGroup):
     """``l_cell`` over the sequence, ``r_cell`` over it reversed; the outputs of each step are
     concatenated on the feature axis (``<output_prefix>t<i>``, or ``<output_prefix>out``
     merged)."""
@@ -134,26 +138,8 @@ class BidirectionalCell(BaseRNNCell):
         _share_params("BidirectionalCell", self, [l_cell, r_cell])
         self._cells = [l_cell, r_cell]
 
-    def unpack_weights(self, args):
-        for cell in self._cells:
-            args = cell.unpack_weights(args)
-        return args
-
-    def pack_weights(self, args):
-        for cell in self._cells:
-            args = cell.pack_weights(args)
-        return args
-
     def __call__(self, inputs, states):
         raise NotImplementedError("BidirectionalCell cannot be stepped; use unroll")
-
-    @property
-    def state_info(self):
-        return sum((c.state_info for c in self._cells), [])
-
-    def begin_state(self, **kwargs):
-        self._check_unmodified("BidirectionalCell.begin_state")
-        return sum((c.begin_state(**kwargs) for c in self._cells), [])
 
     def unroll(self, length, inputs, begin_state=None, layout="NTC", merge_outputs=None):
         where = "BidirectionalCell.unroll"
