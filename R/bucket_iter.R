@@ -119,10 +119,7 @@ mx.io.bucket.iter <- function(buckets, batch.size, data.mask.element = 0, shuffl
                               seed = 123) {
   fname <- "mx.io.bucket.iter"
   .mx.bucket.check(buckets, fname)
-  if (!is.numeric(batch.size) || length(batch.size) != 1L || is.na(batch.size) ||
-      batch.size < 1 || batch.size != round(batch.size)) {
-    stop(fname, ": batch.size must be a positive integer", call. = FALSE)
-  }
+  .mx.rnn.count(batch.size, "batch.size", fname)
   if (!is.numeric(data.mask.element) || length(data.mask.element) != 1L) {
     stop(fname, ": data.mask.element must be a single number", call. = FALSE)
   }

@@ -124,12 +124,8 @@ mx.model.buckets <- function(symbol, train.data, eval.data = NULL, metric = NULL
   if (is.list(symbol) && !is.mx.bucket.iter(train.data)) {
     stop(fname, ": a list of symbols needs train.data made by mx.io.bucket.iter", call. = FALSE)
   }
-  for (v in c("begin.round", "num.round")) {
-    val <- get(v)
-    if (!is.numeric(val) || length(val) != 1L || is.na(val) || val != round(val) || val < 1) {
-      stop(fname, ": ", v, " must be a positive integer", call. = FALSE)
-    }
-  }
+  .mx.rnn.count(begin.round, "begin.round", fname)
+  .mx.rnn.count(num.round, "num.round", fname)
   if (!is.function(initializer)) {
     stop(fname, ": initializer must be a function such as mx.init.uniform(0.01)", call. = FALSE)
   }

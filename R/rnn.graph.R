@@ -24,18 +24,22 @@
     stop(fname, ": loss_output must be NULL, \"softmax\", \"linear\", \"logistic\" or \"MAE\"",
          call. = FALSE)
   }
-  count <- function(v, what, null.ok = FALSE) {
-    if (null.ok && is.null(v)) return(invisible(NULL))
-    if (!is.numeric(v) || length(v) != 1L || is.na(v) || v < 1 || v != round(v)) {
-      stop(fname, ": ", what, " must be a positive integer", call. = FALSE)
-    }
+  .mx.rnn.count(num_rnn_layer, "num_rnn_layer", fname)
+  .mx.rnn.count(num_hidden, "num_hidden", fname)
+  if (!is.null(loss_output)) .mx.rnn.count(num_decode, "num_decode", fname)
+  if (!is.null(num_embed)) {
+    .mx.rnn.count(num_embed, "num_embed", fname)
+    .mx.rnn.count(input_size, "input_size (needed with num_embed)", fname)
   }
-  count(num_rnn_layer, "num_rnn_layer")
-  count(num_hidden, "num_hidden")
-  count(num_decode, "num_decode", null.ok = is.null(loss_output))
-  count(num_embed, "num_embed", null.ok = TRUE)
-  if (!is.null(num_embed)) count(input_size, "input_size (needed with num_embed)")
   invisible(NULL)
+}
+
+# A single positive whole number, or a clear error naming the function and argument.
+.mx.rnn.count <- function(v, what, fname) {
+  if (!is.numeric(v) || length(v) != 1L || is.na(v) || v < 1 || v != round(v)) {
+    stop(fname, ": ", what, " must be a positive integer", call. = FALSE)
+  }
+  invisible(v)
 }
 
 # The output layer: FullyConnected to num_decode, then the loss named `name`.
@@ -125,21 +129,26 @@ rnn.graph <- function(num_rnn_layer, input_size = NULL, num_embed = NULL, num_hi
                  loss.name = "loss")
 }
 
+# The gates' pre-activations: i2h of the input, plus h2h of the previous h when there is
+# one (parameters param[[paste0(key, "i2h.weight")]], ...; nodes named <nm>.<key>i2h).
+.mx.rnn.gates <- function(indata, prev.state, param, key, n, nm) {
+  fc <- function(x, which) {
+    mx.symbol.FullyConnected(data = x, weight = param[[paste0(key, which, ".weight")]],
+                             bias = param[[paste0(key, which, ".bias")]], num_hidden = n,
+                             name = paste0(nm, ".", key, which))
+  }
+  gates <- fc(indata, "i2h")
+  if (!is.null(prev.state)) gates <- gates + fc(prev.state$h, "h2h")
+  gates
+}
+
 # One LSTM step: gates from i2h (+ h2h when there is a previous state), split in the order
 # input, transform, forget, output (MXNet's fused layout); returns list(h, c).
 lstm.cell <- function(num_hidden, indata, prev.state, param, seqidx, layeridx, dropout = 0,
                       prefix = "") {
   nm <- paste0(prefix, "t", seqidx, ".l", layeridx)
   if (dropout > 0 && layeridx > 1) indata <- mx.symbol.Dropout(data = indata, p = dropout)
-  gates <- mx.symbol.FullyConnected(data = indata, weight = param$i2h.weight,
-                                    bias = param$i2h.bias, num_hidden = num_hidden * 4,
-                                    name = paste0(nm, ".i2h"))
-  if (!is.null(prev.state)) {
-    gates <- gates + mx.symbol.FullyConnected(data = prev.state$h, weight = param$h2h.weight,
-                                              bias = param$h2h.bias,
-                                              num_hidden = num_hidden * 4,
-                                              name = paste0(nm, ".h2h"))
-  }
+  gates <- .mx.rnn.gates(indata, prev.state, param, "", num_hidden * 4, nm)
   g <- mx.symbol.split(gates, num.outputs = 4, axis = 1, squeeze.axis = FALSE,
                        name = paste0(nm, ".slice"))
   in.gate <- mx.symbol.Activation(g[[1]], act.type = "sigmoid")
@@ -158,16 +167,7 @@ gru.cell <- function(num_hidden, indata, prev.state, param, seqidx, layeridx, dr
                      prefix = "") {
   nm <- paste0(prefix, "t", seqidx, ".l", layeridx)
   if (dropout > 0 && layeridx > 1) indata <- mx.symbol.Dropout(data = indata, p = dropout)
-  gates <- mx.symbol.FullyConnected(data = indata, weight = param$gates.i2h.weight,
-                                    bias = param$gates.i2h.bias, num_hidden = num_hidden * 2,
-                                    name = paste0(nm, ".gates.i2h"))
-  if (!is.null(prev.state)) {
-    gates <- gates + mx.symbol.FullyConnected(data = prev.state$h,
-                                              weight = param$gates.h2h.weight,
-                                              bias = param$gates.h2h.bias,
-                                              num_hidden = num_hidden * 2,
-                                              name = paste0(nm, ".gates.h2h"))
-  }
+  gates <- .mx.rnn.gates(indata, prev.state, param, "gates.", num_hidden * 2, nm)
   g <- mx.symbol.split(gates, num.outputs = 2, axis = 1, squeeze.axis = FALSE,
                        name = paste0(nm, ".split"))
   update.gate <- mx.symbol.Activation(g[[1]], act.type = "sigmoid")
@@ -208,10 +208,8 @@ rnn.graph.unroll <- function(num_rnn_layer, seq_len, input_size = NULL, num_embe
   fname <- "rnn.graph.unroll"
   .mx.rnn.check(fname, config, cell_type, loss_output, num_rnn_layer, num_hidden,
                 num_decode, num_embed, input_size)
-  if (missing(seq_len) || !is.numeric(seq_len) || length(seq_len) != 1L || is.na(seq_len) ||
-      seq_len < 1 || seq_len != round(seq_len)) {
-    stop(fname, ": seq_len must be a positive integer", call. = FALSE)
-  }
+  if (missing(seq_len)) stop(fname, ": seq_len must be a positive integer", call. = FALSE)
+  .mx.rnn.count(seq_len, "seq_len", fname)
   if (!is.null(init.state) && (!is.list(init.state) || length(init.state) != num_rnn_layer)) {
     stop(fname, ": init.state must be a list with one state per layer (list(h = , c = ) ",
          "for lstm, list(h = ) for gru)", call. = FALSE)
