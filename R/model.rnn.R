@@ -86,7 +86,7 @@
   nbatch <- 0
   iter$reset()
   while (isTRUE(iter$iter.next())) {
-    dlist <- iter$value()[state$input.names]
+    dlist <- .mx.rnn.inputs(iter, state$input.names)
     ex <- .mx.buckets.exec(state, iter, dlist, fname)
     mx.exec.update.arg.arrays(ex, dlist, match.name = TRUE)
     mx.exec.forward(ex, is.train = is.train)
@@ -146,7 +146,7 @@ mx.model.buckets <- function(symbol, train.data, eval.data = NULL, metric = NULL
 
   sym.ini <- .mx.buckets.symbol(symbol, train.data, fname)
   arguments <- sym.ini$arguments
-  first <- train.data$value()
+  first <- .mx.rnn.inputs(train.data)
   input.names <- intersect(names(first), arguments)
   if (!length(input.names)) {
     stop(fname, ": none of the iterator's fields (", paste(names(first), collapse = ", "),

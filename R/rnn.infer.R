@@ -36,6 +36,13 @@
   ex
 }
 
+# The current batch's fields `names` as MXNDArrays (iterators written in R may give R arrays).
+.mx.rnn.inputs <- function(iter, names = NULL) {
+  v <- iter$value()
+  if (!is.null(names)) v <- v[names]
+  lapply(v, function(a) if (is.mx.ndarray(a)) a else mx.nd.array(a))
+}
+
 .mx.rnn.infer.ctx <- function(ctx, fname) {
   if (is.null(ctx)) ctx <- mx.ctx.default()
   if (!is.mx.context(ctx) && is.list(ctx) && length(ctx) >= 1L) ctx <- ctx[[1L]]
@@ -89,7 +96,7 @@ mx.infer.rnn <- function(infer.data, model, ctx = mx.cpu()) {
   packer <- mx.nd.arraypacker()
   infer.data$reset()
   while (isTRUE(infer.data$iter.next())) {
-    dlist <- infer.data$value()[input.names]
+    dlist <- .mx.rnn.inputs(infer.data, input.names)
     key <- if (is.mx.bucket.iter(infer.data)) names(infer.data$bucketID) else ".single"
     ex <- execs[[key]]
     if (is.null(ex)) {
@@ -136,7 +143,7 @@ mx.infer.rnn.one <- function(infer.data, symbol, arg.params, aux.params,
   infer.data$reset()
   out <- NULL
   while (isTRUE(infer.data$iter.next())) {
-    dlist <- infer.data$value()[input.names]
+    dlist <- .mx.rnn.inputs(infer.data, input.names)
     ex <- .mx.rnn.bind(symbol, dlist, params, aux.params, ctx, fname)
     mx.exec.forward(ex, is.train = FALSE)
     out <- ex$outputs

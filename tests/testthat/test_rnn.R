@@ -427,3 +427,26 @@ test_that("predict of a seq-to-one model from mx.model.buckets equals mx.infer.r
   expect_equal(dim(p), c(2, 40))   # 48 positions in 3 batches, the 8 padded ones removed
   expect_equal(as.array(mx.infer.rnn(it, m)), p, tolerance = 1e-6)
 })
+
+test_that("mx.model.buckets takes an iterator written in R that gives R arrays", {
+  Iter <- setRefClass("RnnTestIter", contains = "Rcpp_MXArrayDataIter",
+                      fields = list(k = "numeric", x = "matrix"),
+                      methods = list(
+                        reset = function() k <<- 0,
+                        iter.next = function() { k <<- k + 1; k <= 3 },
+                        value = function() {
+                          cols <- (k - 1) * 4 + 1:4
+                          list(data = x[, cols], label = x[, cols])
+                        },
+                        num.pad = function() 0))
+  set.seed(3)
+  it <- Iter$new(k = 0, x = matrix(sample(1:4, 3 * 12, TRUE), 3, 12))
+  s <- rnn.graph.unroll(num_rnn_layer = 1, seq_len = 3, input_size = 5, num_embed = 2,
+                        num_hidden = 4, num_decode = 5, loss_output = "softmax",
+                        config = "one-to-one")
+  m <- mx.model.buckets(s, it, num.round = 2, metric = mx.metric.Perplexity,
+                        optimizer = "sgd", verbose = FALSE)
+  expect_setequal(names(m$arg.params), c("embed.weight", "l1.i2h.weight", "l1.i2h.bias",
+                                         "l1.h2h.weight", "l1.h2h.bias", "cls.weight",
+                                         "cls.bias"))
+})
