@@ -62,7 +62,13 @@ def cell_cases(mx):
 
 
 def unrolled(mx, make_cell, layout, merge, states_as_variables):
-    """(Group of outputs then states, cell) for one unroll over Variable('data')."""
+    """(Group of outputs then states, cell) for one unroll over Variable('data'); automatic
+    names (concat0, split0...) count from 0 in each case, whatever ran before."""
+    with mx.name.NameManager():
+        return _unrolled(mx, make_cell, layout, merge, states_as_variables)
+
+
+def _unrolled(mx, make_cell, layout, merge, states_as_variables):
     cell = make_cell()
     begin = variable_states(mx, cell) if states_as_variables else None
     outputs, states = cell.unroll(T, mx.sym.Variable("data"), begin_state=begin, layout=layout,
