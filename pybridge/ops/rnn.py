@@ -10,6 +10,9 @@ Layout and semantics are MXNet's (src/operator/rnn-inl.h, rnn_impl.h):
   blocks of H rows: LSTM i, f, g, o; GRU r, z, n; vanilla 1.
 - GRU: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
 - p: dropout on the outputs of every layer but the last, in training only.
+- use_sequence_length (MXNet: cuDNN only; its CPU build refuses it, or with oneDNN ignores the
+  lengths): cuDNN's semantics, i.e. past its length an item keeps its state and outputs
+  zeros, and the reverse direction starts at the item's last valid step.
 - projection_size P (LSTM only, P <= H): the state that recurs and is output is
   r = W_hr h (P values); h2h weights are (4H, P) and each (layer, direction) has W_hr (P, H)
   right after its h2h weights; state/hy/output use P, state_cell/cy keep H.  (MXNet 1.9.1's
@@ -261,6 +264,16 @@ _PARAMS = [
 ]
 
 
+def _valid_steps(xp, lengths, t_len):
+    """Per time step, an (N, 1) mask of the batch items whose sequence covers that step."""
+    lens = raw(lengths).astype("int64")
+    if int(lens.min()) < 1 or int(lens.max()) > t_len:
+        raise MXNetError(f"RNN: 'sequence_length' values must be in [1, {t_len}], got values in "
+                         f"[{int(lens.min())}, {int(lens.max())}]")
+    steps = xp.arange(t_len, dtype="int64")
+    return list((steps[:, None] < xp.asarray(lens)[None, :])[:, :, None])
+
+
 def _check_inputs(attrs, data, parameters, state, rest):
     op = "RNN"
     names = _inputs(attrs)
@@ -275,8 +288,8 @@ def _check_inputs(attrs, data, parameters, state, rest):
     _infer(attrs, shapes)     # raises on any mismatch with what data implies
 
 
-@register("RNN", inputs=_inputs, outputs=_outputs,
-          all_inputs=("data", "parameters", "state", "state_cell", "sequence_length"), infer_shape=_infer, infer_type=_infer_type,
+@register("RNN", inputs=_inputs, outputs=_outputs, infer_shape=_infer, infer_type=_infer_type,
+          all_inputs=("data", "parameters", "state", "state_cell", "sequence_length"),
           params=_PARAMS)
 def rnn(call, data, parameters, state, *rest):
     """Applies stacked (optionally bidirectional) recurrent layers to time-major data:
@@ -289,14 +302,7 @@ def rnn(call, data, parameters, state, *rest):
     lengths = rest.pop(0) if a.use_sequence_length else None
     t_len, n, _ = data.shape
     dirs, hsize = 1 + a.bidirectional, a.state_size
-    valid = None
-    if lengths is not None:
-        lens = raw(lengths).astype("int64")
-        if int(lens.min()) < 1 or int(lens.max()) > t_len:
-            raise MXNetError(f"RNN: 'sequence_length' values must be in [1, {t_len}], got values in "
-                             f"[{int(lens.min())}, {int(lens.max())}]")
-        steps_idx = xp.arange(t_len, dtype="int64")
-        valid = list((steps_idx[:, None] < xp.asarray(lens)[None, :])[:, :, None])
+    valid = None if lengths is None else _valid_steps(xp, lengths, t_len)
     order = _lstm_order(xp, hsize) if a.mode == "lstm" else None
     layers = _unpack(call, parameters, data.shape[2], a)
     h0 = F.separate(state, axis=0)

@@ -25,7 +25,8 @@ def _check_axis(op, attrs, allowed):
 
 def _check_data(op, shape):
     if len(shape) < 2:
-        raise MXNetError(f"{op}: the data array must be of rank 2 or greater, got shape {fmt(shape)}")
+        raise MXNetError(f"{op}: the data array must be of rank 2 or greater, got shape "
+                         f"{fmt(shape)}")
 
 
 def _infer(op, allowed, out_shape):
