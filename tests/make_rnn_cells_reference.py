@@ -6,11 +6,11 @@ Not a test: tests/test_rnn_cells.py imports the case builders below so that both
 the same cells.  Recorded (arrays in the .nd file, everything else in the .json):
 
 * ``cells``: each cell type (RNN tanh/relu, LSTM, GRU, a Sequential stack with DropoutCell(0),
-  Bidirectional, Residual, Dropout(0.5), Zoneout) unrolled over a 'data' symbol in both layouts
-  with merge_outputs True/False.  Two variants each: begin states as Variables (fed with
-  random values) and MXNet's default begin states (zeros of batch size 0, resolved by shape
-  inference).  For each: list_arguments, list_outputs, infer_shape, and the inference-mode
-  forward outputs for fixed random parameters and inputs (``<case>:arg:<name>``,
+  Bidirectional, Residual, Dropout(0.5), Zoneout, ConvRNN/ConvLSTM/ConvGRU) unrolled over a
+  'data' symbol in both layouts with merge_outputs True/False.  Two variants each: begin
+  states as Variables (fed with random values) and MXNet's default begin states (zeros of
+  batch size 0, resolved by shape inference).  For each: list_arguments, list_outputs,
+  infer_shape, and the inference-mode forward outputs for fixed random parameters and inputs (``<case>:arg:<name>``,
   ``<case>:out<k>``).  One case also has a backward with random head gradients
   (``<case>:grad:<name>``).
 * ``fused``: FusedRNNCell (lstm/gru/rnn_tanh, 2 layers, uni/bidirectional) forward, its
@@ -30,6 +30,7 @@ import numpy as np
 
 HERE = os.path.join(os.path.dirname(__file__), "fixtures", "mxnet-1.9.1")
 N, T, C, H = 3, 4, 5, 6          # batch, time, input features, hidden units
+IMAGE, MAPS = (2, 5, 5), 3       # convolution cells: input (channels, height, width), maps
 LAYOUTS = ("NTC", "TNC")
 
 
@@ -58,6 +59,11 @@ def cell_cases(mx):
         "dropout": lambda: r.DropoutCell(0.5, prefix="drop_"),
         "zoneout": lambda: r.ZoneoutCell(r.LSTMCell(H, prefix="zo_"), zoneout_outputs=0.3,
                                          zoneout_states=0.4),
+        "conv_rnn": lambda: r.ConvRNNCell((N,) + IMAGE, MAPS, prefix="crnn_"),
+        "conv_lstm": lambda: r.ConvLSTMCell((N,) + IMAGE, MAPS, prefix="clstm_",
+                                            i2h_kernel=(3, 3), h2h_kernel=(3, 1),
+                                            activation="tanh"),
+        "conv_gru": lambda: r.ConvGRUCell((N,) + IMAGE, MAPS, h2h_dilate=(2, 1)),
     }
 
 
@@ -94,7 +100,7 @@ def flatten(states):
 
 def case_names():
     for name in ("rnn_tanh", "rnn_relu", "lstm", "gru", "sequential", "bidirectional",
-                 "residual", "dropout", "zoneout"):
+                 "residual", "dropout", "zoneout", "conv_rnn", "conv_lstm", "conv_gru"):
         for layout in LAYOUTS:
             for merge in (True, False):
                 for var in (True, False):
@@ -105,8 +111,16 @@ def case_key(name, layout, merge, var):
     return f"{name}-{layout}-{'merged' if merge else 'steps'}-{'var' if var else 'zeros'}"
 
 
-def data_shape(layout):
-    return (N, T, C) if layout == "NTC" else (T, N, C)
+def data_shape(layout, name=""):
+    step = IMAGE if name.startswith("conv") else (C,)
+    return ((N, T) if layout == "NTC" else (T, N)) + step
+
+
+def state_shape(name, arg):
+    """The shape fed to a begin-state Variable of case ``name``."""
+    if name.startswith("conv"):
+        return (N, MAPS) + IMAGE[1:]
+    return (N, C if arg.startswith("res_") else H)
 
 
 def random_inputs(arg_names, arg_shapes, seed):
@@ -175,11 +189,10 @@ def _cells(mx, arrays, meta):
     for name, layout, merge, var in case_names():
         key = case_key(name, layout, merge, var)
         sym, _ = unrolled(mx, cell_cases(mx)[name], layout, merge, var)
-        shapes = {"data": data_shape(layout)}
+        shapes = {"data": data_shape(layout, name)}
         args = sym.list_arguments()
         if var:
-            shapes.update({a: (N, H if not a.startswith("res_") else C)
-                           for a in args if "begin_state" in a})
+            shapes.update({a: state_shape(name, a) for a in args if "begin_state" in a})
         arg_shapes, out_shapes, aux_shapes = sym.infer_shape(**shapes)
         values = random_inputs(args, arg_shapes, seed=len(meta))
         exe = sym.bind(mx.cpu(), {k: mx.nd.array(v) for k, v in values.items()},
@@ -256,7 +269,8 @@ def _misc(mx):
         stack.add(cell)
     out["params-order"] = list(stack.params._params)
     res = mx.rnn.ResidualCell(mx.rnn.GRUCell(3, prefix="g_"))
-    o, _ = res.unroll(2, mx.sym.Variable("d"), begin_state=res.begin_state(init_sym=mx.sym.Variable))
+    o, _ = res.unroll(2, mx.sym.Variable("d"),
+                      begin_state=res.begin_state(init_sym=mx.sym.Variable))
     out["residual-default-merge"] = [x.name for x in o]
     return out
 
@@ -267,8 +281,9 @@ def _unpack(mx, arrays, meta):
                       ("gru", mx.rnn.GRUCell(H, prefix="g_")),
                       ("rnn", mx.rnn.RNNCell(H, prefix="r_"))):
         gates = len(cell._gate_names)
-        args = {f"{cell._prefix}i2h_weight": (gates * H, C), f"{cell._prefix}i2h_bias": (gates * H,),
-                f"{cell._prefix}h2h_weight": (gates * H, H), f"{cell._prefix}h2h_bias": (gates * H,),
+        p = cell._prefix
+        args = {f"{p}i2h_weight": (gates * H, C), f"{p}i2h_bias": (gates * H,),
+                f"{p}h2h_weight": (gates * H, H), f"{p}h2h_bias": (gates * H,),
                 "other": (2,)}
         args = {k: mx.nd.array(rng.uniform(-1, 1, s).astype(np.float32)) for k, s in args.items()}
         for k, v in args.items():

@@ -164,7 +164,8 @@ def test_fused_cell_matches_mxnet(fixture, key):
 
 @pytest.mark.parametrize("key", ["lstm-uni", "gru-bi", "rnn_tanh-bi"])
 def test_unfused_stack_computes_the_fused_cell(fixture, key):
-    """unfuse() + unpack_weights (then the stack's pack_weights) give the fused network as stepping cells (same outputs)."""
+    """unfuse() + unpack_weights (then the stack's pack_weights) give the fused network as
+    stepping cells (same outputs)."""
     _, arrays = fixture
     cell = ref.fused_cases(mx)[key]()
     args = _group(arrays, f"fused-{key}:arg:")
@@ -217,7 +218,8 @@ def test_lstm_bias_initializer_sets_the_forget_gate():
 @pytest.mark.xfail(strict=True, raises=TypeError,
                    reason="pybridge.initializer.create(init, **kwargs) cannot re-create an "
                           "initializer whose own keyword is 'init' (FusedRNN's __init__ "
-                          "attribute is '[\"fusedrnn\", {\"init\": null, ...}]', as MXNet writes it)")
+                          "attribute is '[\"fusedrnn\", {\"init\": null, ...}]', as MXNet "
+                          "writes it)")
 def test_fused_initializer_unpacks_to_the_global_rule():
     cell = mx.rnn.FusedRNNCell(3, num_layers=1, mode="lstm", forget_bias=1.5, prefix="q_")
     arr = mx.nd.zeros((4 * 3 * (2 + 3 + 2),))
@@ -302,7 +304,8 @@ def _train(meta, arrays, sym_gen, extra_data):
     mod = mx.mod.BucketingModule(sym_gen, default_bucket_key=it.default_bucket_key)
     state_descs = [mx.io.DataDesc(n, (ref.TRAIN_BATCH, ref.HIDDEN)) for n in extra_data]
     mod.bind(data_shapes=it.provide_data + state_descs, label_shapes=it.provide_label)
-    mod.init_params(arg_params={k: mx.nd.array(v) for k, v in _group(arrays, "train:init:").items()},
+    init = _group(arrays, "train:init:")
+    mod.init_params(arg_params={k: mx.nd.array(v) for k, v in init.items()},
                     aux_params={})
     mod.init_optimizer(optimizer="sgd", optimizer_params=meta["train"]["optimizer_params"])
     zeros = [mx.nd.zeros(d.shape) for d in state_descs]
@@ -361,6 +364,9 @@ def test_bad_input_names_function_and_argument():
     _raises(lambda: r.LSTMCell(4).unroll(2, [data, 5]), "LSTMCell.unroll", "inputs")
     _raises(lambda: r.LSTMCell(4).begin_state(func=3), "LSTMCell.begin_state", "func")
     _raises(lambda: r.DropoutCell(1.5), "DropoutCell", "dropout")
+    _raises(lambda: r.ConvRNNCell((1, 2, 5, 5), 3, h2h_kernel=(2, 2)), "ConvRNNCell",
+            "h2h_kernel")
+    _raises(lambda: r.ConvLSTMCell((1, 2, 5, 5), 0), "ConvLSTMCell", "num_hidden")
     _raises(lambda: r.ZoneoutCell(r.FusedRNNCell(4)), "ZoneoutCell", "base_cell")
     _raises(lambda: r.ZoneoutCell(r.LSTMCell(4), zoneout_states=-0.1), "ZoneoutCell",
             "zoneout_states")

@@ -1,5 +1,6 @@
 """Initializers the RNN cells attach to their variables (``__init__`` attributes), registered
-under MXNet's names so that ``'["lstmbias", ...]'`` / ``'["fusedrnn", ...]'`` in a symbol resolve."""
+under MXNet's names so that ``'["lstmbias", ...]'`` / ``'["fusedrnn", ...]'`` in a symbol
+resolve."""
 from .. import initializer
 from ..base import MXNetError
 from ..initializer import InitDesc, Initializer
