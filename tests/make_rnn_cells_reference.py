@@ -10,9 +10,9 @@ the same cells.  Recorded (arrays in the .nd file, everything else in the .json)
   'data' symbol in both layouts with merge_outputs True/False.  Two variants each: begin
   states as Variables (fed with random values) and MXNet's default begin states (zeros of
   batch size 0, resolved by shape inference).  For each: list_arguments, list_outputs,
-  infer_shape, and the inference-mode forward outputs for fixed random parameters and inputs (``<case>:arg:<name>``,
-  ``<case>:out<k>``).  One case also has a backward with random head gradients
-  (``<case>:grad:<name>``).
+  infer_shape, and the inference-mode forward outputs for fixed random parameters and inputs
+  (``<case>:arg:<name>``, ``<case>:out<k>``).  One case also has a backward with random head
+  gradients (``<case>:grad:<name>``).
 * ``fused``: FusedRNNCell (lstm/gru/rnn_tanh, 2 layers, uni/bidirectional) forward, its
   unpacked weights, and what its unfuse() stack lists.
 * ``unpack``: LSTM/GRU/RNN unpack_weights names and arrays.
