@@ -6,11 +6,23 @@ rpy2 ``rternalize`` call costs ~25 us, this path ~5 us).  Everything here reads 
 in place and builds results with R's allocator; objects built in several steps are
 protected until they are returned.
 """
+import ctypes
+import platform
+
 import numpy as np
+import rpy2.situation
 from rpy2.rinterface_lib import openrlib
 
 ffi = openrlib.ffi
 rlib = openrlib.rlib
+
+# R code that Python starts must run with the GIL held.  cffi releases the GIL around every C
+# call, and R code may run finalizers of reticulate's Python objects (an R callback that calls
+# gc() during training did), which call Python without taking the GIL: "Fatal Python error:
+# PyThreadState_Get ... the GIL is released".  ctypes.PyDLL keeps the GIL during the call.
+_libR_gil = ctypes.PyDLL(rpy2.situation.get_rlib_path(openrlib.R_HOME, platform.system()))
+_libR_gil.R_tryEval.restype = ctypes.c_void_p
+_libR_gil.R_tryEval.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
 
 NILSXP, SYMSXP, LISTSXP, CLOSXP, ENVSXP = 0, 1, 2, 3, 4
 LGLSXP, INTSXP, REALSXP, STRSXP, VECSXP = 10, 13, 14, 16, 19
@@ -26,6 +38,14 @@ def sym(name):
     if s is None:
         s = _symbols[name] = rlib.Rf_install(name.encode())
     return s
+
+
+def try_eval(call, env):
+    """``R_tryEval(call, env)`` with the GIL held: (result SEXP, True when R signalled an error)."""
+    failed = ctypes.c_int(0)
+    result = _libR_gil.R_tryEval(int(ffi.cast("uintptr_t", call)),
+                                 int(ffi.cast("uintptr_t", env)), ctypes.byref(failed))
+    return ffi.cast("SEXP", result or 0), bool(failed.value)
 
 
 def typeof(x):

@@ -49,10 +49,10 @@ class RFunction:
             R.set_attr(arglist, "names",
                        R.str_vector([""] * len(args) + list(kwargs), prot))
             call = prot(R.rlib.Rf_lang3(runner, self._sexp, arglist))
-            err = R.ffi.new("int *")
-            res = prot(R.rlib.R_tryEval(call, R.rlib.R_GlobalEnv, err))
-            if err[0]:
+            res, failed = R.try_eval(call, R.rlib.R_GlobalEnv)
+            if failed:
                 raise RCallbackError("R callback failed")
+            prot(res)
             ok, value = R.list_items(res)
             if not R.scalar(ok):
                 raise RCallbackError(f"error in R callback: {R.string(value, 0)}")

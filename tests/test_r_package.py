@@ -115,6 +115,38 @@ def test_script_arguments_read_the_same_both_ways(r_env, tmp_path):
     assert outs[1] == outs[0]
 
 
+GC_IN_CALLBACKS = """library(mxnet)
+It <- setRefClass("It", fields = c("it"), contains = "Rcpp_MXArrayDataIter",
+  methods = list(initialize = function(it) { .self$it <- it; .self },
+    value = function() { gc(); .self$it$value() }, iter.next = function() .self$it$iter.next(),
+    reset = function() .self$it$reset(), num.pad = function() .self$it$num.pad(),
+    finalize = function() NULL))
+set.seed(1)
+x <- matrix(runif(4 * 300), 4); y <- runif(300)
+net <- mx.symbol.LinearRegressionOutput(mx.symbol.FullyConnected(mx.symbol.Variable("data"),
+                                                                 num_hidden = 1))
+m <- mx.model.FeedForward.create(net, X = It$new(mx.io.arrayiter(x, y, batch.size = 32)),
+  ctx = mx.cpu(), num.round = 2, learning.rate = 0.01, verbose = FALSE,
+  batch.end.callback = function(iteration, nbatch, env, verbose = TRUE) { gc(); TRUE })
+cat("trained\n")
+"""
+
+
+@pytest.mark.parametrize("how", ["Rscript", "rshim"])
+def test_gc_inside_r_callbacks_during_training(r_env, tmp_path, how):
+    """R code called from the engine (a batch callback, an R iterator) may run gc(), which runs
+    reticulate's finalizers; under Rscript that aborted R ("the GIL is released") until R code
+    started from Python kept the GIL."""
+    script = tmp_path / "gc.R"
+    script.write_text(GC_IN_CALLBACKS)
+    cmd = ["Rscript"] if how == "Rscript" else [sys.executable, "-m", "rshim"]
+    for _ in range(2):                  # it aborted in 2 of 2 runs before the fix
+        proc = subprocess.run(cmd + [str(script)], env=r_env, capture_output=True, text=True,
+                              timeout=300, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert proc.stdout.strip().endswith("trained")
+
+
 @pytest.mark.parametrize("generator", ["gen_r.py", "gen_r_symbol.py"])
 def test_generated_r_wrappers_are_up_to_date(generator):
     proc = subprocess.run([sys.executable, str(ROOT / "scripts" / generator), "--check"],
