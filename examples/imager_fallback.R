@@ -5,7 +5,9 @@
 #   load.image(file)              JPEG or PNG -> cimg
 #   crop.borders(im, nx, ny)      drop nx columns left and right, ny rows top and bottom
 #   resize(im, size_x, size_y, interpolation_type = 1)   1: nearest neighbour, 3: bilinear
-#   plot(im)                      draws the image (x to the right, y downwards, as imager)
+#   plot(im, rescale = TRUE)      draws the image (x to the right, y downwards, as imager);
+#                                 values are stretched to [0, 1] first unless rescale = FALSE
+#   as.cimg(arr)                  a 2-D (w, h), 3-D (w, h, c) or 4-D array as a cimg
 #   as.array(im), dim(im), width(im), height(im)
 
 load.image <- function(file) {
@@ -22,7 +24,9 @@ load.image <- function(file) {
 
 as.cimg <- function(arr) {
   d <- dim(arr)
+  if (length(d) == 2) dim(arr) <- c(d, 1, 1)
   if (length(d) == 3) dim(arr) <- c(d[1], d[2], 1, d[3])
+  if (length(dim(arr)) != 4) stop("as.cimg: expected a 2-, 3- or 4-dimensional array")
   structure(arr, class = c("cimg", "imager_array", "numeric"))
 }
 
@@ -61,8 +65,12 @@ resize <- function(im, size_x = width(im), size_y = height(im), interpolation_ty
   as.cimg(out)
 }
 
-plot.cimg <- function(x, ...) {
+plot.cimg <- function(x, rescale = TRUE, ...) {
   arr <- as.array(x)[, , 1, , drop = TRUE]
+  if (rescale) {                                  # imager's default: min..max -> 0..1
+    span <- range(arr, finite = TRUE)
+    arr <- if (span[2] > span[1]) (arr - span[1]) / (span[2] - span[1]) else arr * 0
+  }
   if (length(dim(arr)) == 2) arr <- array(arr, c(dim(arr), 1))
   rgb_img <- if (dim(arr)[3] >= 3) {
     grDevices::rgb(arr[, , 1], arr[, , 2], arr[, , 3])
