@@ -363,3 +363,12 @@ def test_lstm_projection_gradients_by_central_differences():
             arr[:] = flat.reshape(arr.shape)
             numeric = (up - down) / (2 * eps)
             assert abs(grads[name].reshape(-1)[i] - numeric) < 1e-6 * max(1, abs(numeric)), name
+
+
+@pytest.mark.parametrize("op", ["SequenceLast", "SequenceMask", "SequenceReverse"])
+def test_sequence_results_are_not_views_of_the_input(op):
+    x = mx.nd.array(np.arange(6, dtype=np.float32).reshape(3, 2))
+    out = getattr(mx.nd, op)(x)
+    before = out.asnumpy().copy()
+    x[:] = -1
+    np.testing.assert_array_equal(out.asnumpy(), before)

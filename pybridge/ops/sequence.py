@@ -6,7 +6,7 @@ array; MXNet reads it by truncation to an integer.  Gradients flow to 'data' onl
 """
 from ..base import MXNetError
 from ..registry import Kind, Param, register
-from ._util import raw
+from ._util import is_variable, raw
 from .nn_common import assign_shape, fmt, prod
 
 
@@ -91,7 +91,8 @@ def sequence_last(call, data, sequence_length=None):
     _check_data(op, data.shape)
     lengths = _lengths(op, call, data, sequence_length, 1)
     if lengths is None:
-        return data[-1] if axis == 0 else data[:, -1]
+        last = data[-1] if axis == 0 else data[:, -1]
+        return last if is_variable(last) else last.copy()    # not a view of the input
     t, n = data.shape[axis], data.shape[1 - axis]
     batch = xp.arange(n, dtype="int64")
     last = xp.asarray(lengths) - 1
@@ -122,7 +123,7 @@ def sequence_mask(call, data, sequence_length=None):
     _check_data(op, data.shape)
     lengths = _lengths(op, call, data, sequence_length, 0, bounded=False)
     if lengths is None:
-        return data
+        return data if is_variable(data) else data.copy()    # identity, not an alias
     keep = _valid(xp, lengths, data.shape[a.axis], a.axis, data.shape)
     fill = xp.full(data.shape, a.value, dtype=raw(data).dtype)
     return call.F.where(keep, data, fill)
@@ -140,7 +141,8 @@ def sequence_reverse(call, data, sequence_length=None):
     _check_data(op, data.shape)
     lengths = _lengths(op, call, data, sequence_length, 0)
     if lengths is None:
-        return call.F.flip(data, 0)
+        out = call.F.flip(data, 0)
+        return out if is_variable(out) else out.copy()     # np.flip is a view
     t, n = data.shape[0], data.shape[1]
     steps = xp.arange(t, dtype="int64")[:, None]
     lengths = xp.asarray(lengths)[None, :]
