@@ -66,6 +66,22 @@ def test_conversion_and_copies():
     np.testing.assert_array_equal(np.asarray(a), X)
 
 
+def test_copyto_own_context_owns_its_memory():
+    """MXNet's copyto onto a Context always allocates, also on the array's own context;
+    as_in_context is the one that returns the array itself there."""
+    a = mx.nd.array(X)
+    for copy in (a.copyto(mx.cpu()), a.copyto(a.context)):
+        assert copy is not a and copy.dtype == a.dtype and copy.context == a.context
+        copy[:] = 7
+        np.testing.assert_array_equal(a.asnumpy(), X)
+    same = a.as_in_context(mx.cpu())
+    assert same is a
+    same[:] = 3                                   # the same array: the write shows in a
+    np.testing.assert_array_equal(a.asnumpy(), np.full(X.shape, 3, np.float32))
+    with pytest.warns(RuntimeWarning, match="copy an array to itself"):
+        assert a.copyto(a) is False               # MXNet: a warning and False
+
+
 @pytest.mark.parametrize("codes,expected", [
     ((6, 4), (6, 4)), ((0, -1), (2, 12)), ((-1,), (24,)), ((0, 0, -1), (2, 3, 4)),
     ((-2,), (2, 3, 4)), ((2, -2), (2, 3, 4)), ((-3, 4), (6, 4)), ((0, -3), (2, 12)),

@@ -5,6 +5,7 @@ as in MXNet Python.  Operators come from the registry through ``invoke``.
 """
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -87,12 +88,16 @@ class NDArray:
         return NDArray(self._data.copy(), self._ctx)
 
     def copyto(self, other):
-        """Copy into another NDArray (same shape) or onto a Context (a new NDArray)."""
+        """Copy into another NDArray (same shape) or onto a Context: a new NDArray with its
+        own memory, also on the array's own context (as MXNet; ``as_in_context`` is the one
+        that returns ``self`` there)."""
         if isinstance(other, Context):
-            return NDArray(_to_device(self._data, other), other)
+            data = _to_device(self._data, other)
+            return NDArray(data.copy() if data is self._data else data, other)
         if isinstance(other, NDArray):
-            if other is self:
-                return other
+            if other._data is self._data:   # MXNet warns and returns False
+                warnings.warn("You are attempting to copy an array to itself", RuntimeWarning)
+                return False
             if other.shape != self.shape:
                 raise MXNetError(f"NDArray.copyto: shape mismatch, source {self.shape} "
                                  f"vs destination {other.shape}")
@@ -299,7 +304,8 @@ def run_op(op, attrs, inputs, out=None):
     if out is not None:
         targets = out if isinstance(out, (list, tuple)) else [out]
         for src, dst in zip(wrapped, targets):
-            src.copyto(dst)
+            if src._data is not dst._data:   # (an op that returned its out= array as is)
+                src.copyto(dst)
         return out
     return wrapped[0] if len(wrapped) == 1 else wrapped
 
