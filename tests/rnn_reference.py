@@ -11,40 +11,49 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def param_count(mode, num_layers, bidirectional, input_size, state_size):
-    """Length of the flat vector: per layer and direction, two weight matrices, two biases."""
+def param_count(mode, num_layers, bidirectional, input_size, state_size, projection_size=None):
+    """Length of the flat vector: per layer and direction, two weight matrices (and the
+    projection's), two biases."""
     d, h, g = 1 + bool(bidirectional), state_size, GATES[mode]
-    per_dir = [g * h * (width + h + 2) for width in [input_size] + [h * d] * (num_layers - 1)]
+    r = projection_size or h
+    per_dir = [g * h * (width + r + 2) + (r * h if projection_size else 0)
+               for width in [input_size] + [r * d] * (num_layers - 1)]
     return d * sum(per_dir)
 
 
-def split_parameters(flat, mode, num_layers, bidirectional, input_size, state_size):
-    """[(W_i2h, W_h2h, b_i2h, b_h2h)] per (layer, direction), as float64 copies."""
+def split_parameters(flat, mode, num_layers, bidirectional, input_size, state_size,
+                     projection_size=None):
+    """[(W_i2h, W_h2h, b_i2h, b_h2h, W_hr or None)] per (layer, direction), float64 copies.
+    With a projection of size P, W_h2h is (G*H, P) and W_hr (P, H) follows it."""
     d, h, g = 1 + bool(bidirectional), state_size, GATES[mode]
+    r = projection_size or h
     flat = np.asarray(flat, np.float64)
     weights, pos = [], 0
+
+    def take(rows, cols):
+        nonlocal pos
+        block = flat[pos:pos + rows * cols].reshape(rows, cols)
+        pos += rows * cols
+        return block
     for layer in range(num_layers):
-        width = input_size if layer == 0 else h * d
+        width = input_size if layer == 0 else r * d
         for _ in range(d):
-            wx = flat[pos:pos + g * h * width].reshape(g * h, width)
-            pos += wx.size
-            wh = flat[pos:pos + g * h * h].reshape(g * h, h)
-            pos += wh.size
-            weights.append((wx, wh))
+            weights.append((take(g * h, width), take(g * h, r),
+                            take(r, h) if projection_size else None))
     out = []
-    for wx, wh in weights:
+    for wx, wh, whr in weights:
         bx = flat[pos:pos + g * h]
         bh = flat[pos + g * h:pos + 2 * g * h]
         pos += 2 * g * h
-        out.append((wx, wh, bx, bh))
+        out.append((wx, wh, bx, bh, whr))
     assert pos == flat.size, f"parameter vector of {flat.size}, layout needs {pos}"
     return out
 
 
 def cell(mode, x, h, c, wx, wh, bx, bh):
     """One step: (h', c') from input x (N, I), state h (N, H), cell c (LSTM)."""
-    hs = h.shape[1]
     gx, gh = x @ wx.T + bx, h @ wh.T + bh
+    hs = gx.shape[1] // GATES[mode]          # H (h itself is P wide under a projection)
     if mode == "rnn_tanh":
         return np.tanh(gx + gh), None
     if mode == "rnn_relu":
@@ -62,13 +71,14 @@ def cell(mode, x, h, c, wx, wh, bx, bh):
 
 
 def rnn(data, parameters, state, state_cell=None, *, mode, state_size, num_layers,
-        bidirectional=False, state_outputs=False, lengths=None, **_):
+        bidirectional=False, state_outputs=False, lengths=None, projection_size=None, **_):
     """Forward pass: output (T, N, D*H), and [output, hy(, cy)] with state_outputs.
     ``lengths``: per item, steps at or past it keep the state and output zeros."""
     x = np.asarray(data, np.float64)
     t_len, n, c_in = x.shape
     d = 1 + bool(bidirectional)
-    layers = split_parameters(parameters, mode, num_layers, bidirectional, c_in, state_size)
+    layers = split_parameters(parameters, mode, num_layers, bidirectional, c_in, state_size,
+                              projection_size)
     h0 = np.asarray(state, np.float64)
     c0 = None if state_cell is None else np.asarray(state_cell, np.float64)
     lengths = np.full(n, t_len) if lengths is None else np.asarray(lengths).astype(int)
@@ -79,10 +89,12 @@ def rnn(data, parameters, state, state_cell=None, *, mode, state_size, num_layer
             k = layer * d + direction
             h = h0[k].copy()
             c = None if c0 is None else c0[k].copy()
-            y = np.zeros((t_len, n, state_size))
+            y = np.zeros((t_len, n, projection_size or state_size))
             steps = range(t_len) if direction == 0 else range(t_len - 1, -1, -1)
             for t in steps:
-                h_new, c_new = cell(mode, x[t], h, c, *layers[k])
+                h_new, c_new = cell(mode, x[t], h, c, *layers[k][:4])
+                if layers[k][4] is not None:
+                    h_new = h_new @ layers[k][4].T         # the projection r = W_hr h
                 live = (t < lengths)[:, None]
                 y[t] = np.where(live, h_new, 0.0)
                 h = np.where(live, h_new, h)

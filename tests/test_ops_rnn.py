@@ -16,8 +16,9 @@ FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "mxnet-1.9.1"
 
 
 def rnn_case(mode, layers, bi, t=4, n=3, c=5, h=6, **extra):
-    size = ref.param_count(mode, layers, bi, c, h)
-    inputs = [normal(t, n, c), between(-0.4, 0.4, size), between(-1, 1, layers * (1 + bi), n, h)]
+    size = ref.param_count(mode, layers, bi, c, h, extra.get("projection_size"))
+    r = extra.get("projection_size") or h
+    inputs = [normal(t, n, c), between(-0.4, 0.4, size), between(-1, 1, layers * (1 + bi), n, r)]
     if mode == "lstm":
         inputs.append(between(-1, 1, layers * (1 + bi), n, h))
     if extra.get("use_sequence_length"):
@@ -31,7 +32,8 @@ def rnn_case(mode, layers, bi, t=4, n=3, c=5, h=6, **extra):
         return [o.astype(arrays[0].dtype) for o in ref.rnn(*core, lengths=lengths, **kw)]
     return Case("RNN", reference, inputs, params,
                 id=f"RNN-{mode}-L{layers}{'-bi' if bi else ''}"
-                   f"{'-len' if extra.get('use_sequence_length') else ''}")
+                   f"{'-len' if extra.get('use_sequence_length') else ''}"
+                   f"{'-proj' if extra.get('projection_size') else ''}")
 
 
 def _with_lengths(fn):
@@ -55,7 +57,8 @@ CASES = [
          {"use_sequence_length": True}, id="SequenceReverse-lengths"),
 ] + [rnn_case(mode, layers, bi) for mode in ref.GATES for layers in (1, 2) for bi in (False, True)] \
   + [rnn_case("lstm", 2, True, use_sequence_length=True),
-     rnn_case("gru", 1, False, use_sequence_length=True)]
+     rnn_case("gru", 1, False, use_sequence_length=True),
+     rnn_case("lstm", 2, True, projection_size=3)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
