@@ -7,6 +7,8 @@ from . import _compat  # noqa: F401  (first: adapts Chainer to NumPy 2)
 from . import ndarray, random, symbol, executor, io, metric, initializer, optimizer  # noqa: E401
 from . import lr_scheduler, callback, checkpoint, model, module, visualization  # noqa: E401
 from . import rnn  # noqa: E402  (mx.rnn: cells, BucketSentenceIter, rnn checkpoints)
+from . import kvstore  # noqa: E402  (mx.kvstore: the single-process KVStore)
+from . import kvstore as kv
 from . import ndarray as nd
 from . import symbol as sym
 from . import initializer as init
