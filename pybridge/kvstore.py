@@ -8,13 +8,14 @@ ints or strings, never both in one store.  Distributed types ("dist_*", horovod,
 several processes and are refused.
 """
 import numbers
+import os
 
 from .base import MXNetError
 from .ndarray import NDArray
 from .ndarray.ndarray import _to_device
 from . import optimizer as opt
 
-__all__ = ["KVStore", "create"]
+__all__ = ["KVStore", "create", "for_training"]
 
 # MXNet's native single-machine types: "local*" reduce on the CPU, "device*" on the devices,
 # "nccl" through NCCL; on one process here they all behave as "local".
@@ -35,6 +36,31 @@ def create(name="local"):
         raise MXNetError(f"kvstore.create: unknown kvstore type '{name}'; use one of "
                          f"{', '.join(_LOCAL_TYPES)}")
     return KVStore(kind)
+
+
+def for_training(kvstore, fname="Module.init_optimizer"):
+    """(store, update_on_kvstore) for training on this engine's one device, as MXNet chose.
+
+    A name asks for no store at all on one device (MXNet skipped it there too), except a
+    distributed type, which ``create`` refuses; a KVStore given is used and runs the optimizer
+    unless the environment variable MXNET_UPDATE_ON_KVSTORE is 0.
+    """
+    if kvstore is None:
+        return None, False
+    if isinstance(kvstore, str):
+        if "dist" in kvstore.lower():
+            create(kvstore)
+        return None, False
+    if not isinstance(kvstore, KVStore):
+        raise TypeError(f"{fname}: kvstore must be KVStore, str or None, got "
+                        f"{type(kvstore).__name__}")
+    flag = os.getenv("MXNET_UPDATE_ON_KVSTORE", "1")
+    try:
+        update = bool(int(flag))
+    except ValueError:
+        raise MXNetError(f"{fname}: MXNET_UPDATE_ON_KVSTORE must be 0 or 1, got "
+                         f"{flag!r}") from None
+    return kvstore, update and kvstore.is_capable(KVStore.OPTIMIZER)
 
 
 class KVStore:

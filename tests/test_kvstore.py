@@ -147,3 +147,70 @@ def test_optimizer_states_round_trip(tmp_path):
     other = mx.kv.create()
     with pytest.raises(MXNetError, match="KVStore.load_optimizer_states: no optimizer"):
         other.load_optimizer_states(fname)
+
+
+# ------------------------------------------------------------------ training through a store
+def _fit(kvstore, optimizer="sgd", fixed=None, env=None, monkeypatch=None):
+    if env is not None:
+        monkeypatch.setenv("MXNET_UPDATE_ON_KVSTORE", env)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((40, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 40).astype(np.float32)
+    data = mx.sym.Variable("data")
+    net = mx.sym.FullyConnected(data, num_hidden=5, name="fc1")
+    net = mx.sym.Activation(net, act_type="tanh")
+    net = mx.sym.FullyConnected(net, num_hidden=3, name="fc2")
+    net = mx.sym.SoftmaxOutput(net, name="softmax")
+    it = mx.io.NDArrayIter(x, y, batch_size=10)
+    mod = mx.mod.Module(net, fixed_param_names=fixed)
+    mx.random.seed(3)
+    params = {"learning_rate": 0.1, "wd": 0.01}
+    if optimizer == "sgd":
+        params["momentum"] = 0.9
+    mod.fit(it, num_epoch=3, kvstore=kvstore, optimizer=optimizer, optimizer_params=params,
+            initializer=mx.init.Xavier())
+    args, _ = mod.get_params()
+    return mod, {k: v.asnumpy() for k, v in args.items()}
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_module_update_on_kvstore_equals_local_update(optimizer):
+    """One device: the optimizer run by the store gives the local updater's parameters."""
+    _, local = _fit("local", optimizer)
+    mod, on_store = _fit(mx.kv.create("local"), optimizer)
+    assert mod._update_on_kvstore and mod._kvstore.type == "local"
+    assert sorted(mod._kvstore._store) == ["fc1_bias", "fc1_weight", "fc2_bias", "fc2_weight"]
+    for name in local:
+        np.testing.assert_allclose(on_store[name], local[name], rtol=1e-6, atol=1e-7,
+                                   err_msg=name)
+    # the store holds the trained weights, which moved away from the initial ones
+    stored = mod._kvstore._store["fc1_weight"].asnumpy()
+    np.testing.assert_array_equal(stored, on_store["fc1_weight"])
+
+
+def test_module_kvstore_aggregation_only(monkeypatch):
+    """MXNET_UPDATE_ON_KVSTORE=0: the store sums gradients, the module's updater applies them."""
+    _, local = _fit("local")
+    mod, agg = _fit(mx.kv.create("device"), env="0", monkeypatch=monkeypatch)
+    assert mod._kvstore is not None and not mod._update_on_kvstore
+    for name in local:
+        np.testing.assert_allclose(agg[name], local[name], rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_module_kvstore_fixed_params_and_states(tmp_path):
+    mod, on_store = _fit(mx.kv.create("local"), fixed=["fc1_weight"])
+    _, local = _fit("local", fixed=["fc1_weight"])
+    assert "fc1_weight" not in mod._kvstore._store
+    for name in local:
+        np.testing.assert_allclose(on_store[name], local[name], rtol=1e-6, atol=1e-7)
+    fname = str(tmp_path / "m.states")
+    mod.save_optimizer_states(fname)
+    assert sorted(mx.nd.load(fname)) == ["fc1_bias:0", "fc2_bias:0", "fc2_weight:0"]
+    mod.load_optimizer_states(fname)
+
+
+def test_module_kvstore_bad_input():
+    with pytest.raises(TypeError, match="kvstore must be KVStore, str or None"):
+        _fit(3)
+    with pytest.raises(MXNetError, match="'dist_sync' is a distributed kvstore type"):
+        _fit("dist_sync")

@@ -16,6 +16,7 @@ from ..context import Context, cpu
 from ..initializer import InitDesc, Uniform
 from ..io.base import DataDesc
 from ..ndarray.ndarray import NDArray, _to_device, zeros
+from .. import kvstore as kvs
 from .. import optimizer as opt
 from .base_module import BaseModule, parse_data_desc
 
@@ -75,6 +76,8 @@ class Module(BaseModule):
         self._params_dirty = False
         self._optimizer = None
         self._updater = None
+        self._kvstore = None
+        self._update_on_kvstore = False
         self._exec = None
         self._shared_module = None
         self._grad_req = None
@@ -379,11 +382,25 @@ class Module(BaseModule):
                              f"got {type(optimizer).__name__}")
         self._optimizer = optimizer
         self._updater = opt.get_updater(optimizer)
+        self._init_kvstore(*kvs.for_training(kvstore))
         self.optimizer_initialized = True
         preload = getattr(self, "_preload_opt_states", None)
         if preload is not None:
             self.load_optimizer_states(preload)
             self._preload_opt_states = None
+
+    def _init_kvstore(self, kvstore, update_on_kvstore):
+        """Hand the trained parameters to ``kvstore`` (keys: their names, as MXNet's Module);
+        with ``update_on_kvstore`` the store runs the optimizer and ``update`` pulls weights."""
+        self._kvstore, self._update_on_kvstore = kvstore, bool(update_on_kvstore)
+        if kvstore is None:
+            return
+        if self._update_on_kvstore:
+            kvstore.set_optimizer(self._optimizer)
+        args, grads = self._exec.arg_dict, self._exec.grad_dict
+        for name in self._param_names:
+            if grads.get(name) is not None:
+                kvstore.init(name, args[name])
 
     def _update_names(self):
         return list(self._param_names)
@@ -391,6 +408,8 @@ class Module(BaseModule):
     def borrow_optimizer(self, shared_module):
         self._optimizer = shared_module._optimizer
         self._updater = shared_module._updater
+        self._kvstore = shared_module._kvstore
+        self._update_on_kvstore = shared_module._update_on_kvstore
         self.optimizer_initialized = True
 
     # ---------------------------------------------------------------- computation
@@ -441,10 +460,18 @@ class Module(BaseModule):
         self._params_dirty = True
         grads = self._exec.grad_dict
         args = self._exec.arg_dict
+        kv = self._kvstore
         for index, name in enumerate(self._param_names):
             grad = grads.get(name)
             if grad is None:
                 continue
+            if kv is not None:
+                # one device: the store's sum is this gradient; MXNet's order of calls
+                kv.push(name, grad, priority=-index)
+                if self._update_on_kvstore:
+                    kv.pull(name, args[name], priority=-index)
+                    continue
+                kv.pull(name, grad, priority=-index)
             self._updater(index, grad, args[name])
 
     def get_outputs(self, merge_multi_context=True):
@@ -490,6 +517,9 @@ class Module(BaseModule):
     def save_optimizer_states(self, fname):
         """Optimizer state arrays as an NDArray file (keys ``index:slot``)."""
         self._need("save_optimizer_states", optimizer=True)
+        if self._update_on_kvstore:
+            self._kvstore.save_optimizer_states(fname)
+            return
         from ..ndarray import save
         flat = {}
         for index, state in self._updater.states.items():
@@ -500,6 +530,9 @@ class Module(BaseModule):
 
     def load_optimizer_states(self, fname):
         self._need("load_optimizer_states", optimizer=True)
+        if self._update_on_kvstore:
+            self._kvstore.load_optimizer_states(fname)
+            return
         from ..ndarray import load
         flat = load(fname)
         args = self._exec.arg_dict
