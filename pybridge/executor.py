@@ -83,6 +83,14 @@ def _grad_reqs(grad_req, names):
     return reqs
 
 
+def _describe(exc):
+    """An exception's message; its type where the message alone says little (KeyError('x'))."""
+    text = str(exc)
+    if isinstance(exc, (ValueError, TypeError, IndexError)) and text:
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 class Executor:
     """A bound symbol (see the module docstring); made by ``Symbol.bind``/``simple_bind``."""
 
@@ -265,8 +273,12 @@ class Executor:
                     result = op.compute(call, *[values[s] for s in ins])
                 except MXNetError as exc:
                     raise MXNetError(f"{exc} (in operator '{name}')") from None
-                except (ValueError, TypeError, IndexError) as exc:
-                    raise MXNetError(f"{op.name}: {exc} (in operator '{name}')") from None
+                except MemoryError as exc:
+                    raise MXNetError(f"{op.name}: out of memory ({exc}) (in operator "
+                                     f"'{name}')") from None
+                except Exception as exc:   # never a raw Python error from an operator
+                    raise MXNetError(f"{op.name}: {_describe(exc)} (in operator "
+                                     f"'{name}')") from None
                 if len(outs) == 1:
                     values[outs[0]] = result[0] if isinstance(result, (tuple, list)) else result
                 else:
@@ -300,7 +312,14 @@ class Executor:
         for _, var in arg_vars:
             var.grad_var = None
         if outputs:
-            chainer.backward(outputs, grads)
+            try:
+                chainer.backward(outputs, grads)
+            except MXNetError:
+                raise
+            except MemoryError as exc:
+                raise MXNetError(f"backward: out of memory ({exc})") from None
+            except Exception as exc:   # (a loss layer's or Chainer's own gradient code)
+                raise MXNetError(f"backward: {_describe(exc)}") from None
         for i, var in arg_vars:
             req = self._reqs[i]
             if req == "null":

@@ -151,7 +151,7 @@ def _is_bn(step):
 def _starts(step, shapes):
     """The fused kind a step can start, or None (structure only; dtypes are checked per pass)."""
     op, a, ins = step[0].name, step[1], step[2]
-    if len(shapes.get(ins[0], ())) != 4:
+    if not ins or len(shapes.get(ins[0]) or ()) != 4:   # (zero-input ops: run as they are)
         return None
     if op == "Convolution" and len(a.kernel) == 2 and a.num_group == 1 and \
             a.layout in (None, "NCHW"):
