@@ -8,6 +8,7 @@ from . import ndarray, random, symbol, executor, io, metric, initializer, optimi
 from . import lr_scheduler, callback, checkpoint, model, module, visualization  # noqa: E401
 from . import rnn  # noqa: E402  (mx.rnn: cells, BucketSentenceIter, rnn checkpoints)
 from . import kvstore  # noqa: E402  (mx.kvstore: the single-process KVStore)
+from . import recordio  # noqa: E402  (mx.recordio: RecordIO files, image records)
 from . import kvstore as kv
 from . import ndarray as nd
 from . import symbol as sym
