@@ -279,10 +279,12 @@ mx.model.FeedForward.create <- function(symbol, X, y = NULL, ctx = NULL, begin.r
       NULL
     }
   }
+  kv <- .mx.model.kvstore(kvstore, fname)
   trainer <- .mx.py(fname, .mx.sym.path("Trainer"),
                     list(symbol, train.iter, eval.iter, ctx1, engine.opt, metric,
                          params$arg.params, params$aux.params, as.list(input.names),
                          as.list(output.names), as.list(fixed.param), batch.fn, progress))
+  .mx.model.attach.kvstore(trainer, kv, fname)
   flush.held <- function() {
     conds <- held$conds
     held$conds <- list()
