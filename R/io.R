@@ -84,6 +84,10 @@ mx.io.MNISTIter <- function(...) .mx.io.native("MNISTIter", "mx.io.MNISTIter", l
 
 mx.io.CSVIter <- function(...) .mx.io.native("CSVIter", "mx.io.CSVIter", list(...))
 
+mx.io.ImageRecordIter <- function(...) {
+  .mx.io.native("ImageRecordIter", "mx.io.ImageRecordIter", .mx.io.image.paths(list(...)))
+}
+
 mx.io.extract <- function(iter, field) {
   if (!is.mx.dataiter(iter)) stop("mx.io.extract: iter must be a data iterator", call. = FALSE)
   if (!is.character(field) || length(field) != 1L) {

@@ -273,3 +273,21 @@ Ops.MXSymbol <- function(e1, e2) {
   }
   .mx.py(fname, .mx.sym.path("symbol_arith"), list(.Generic, check(e1), check(e2)))
 }
+
+# The real package's mx.varg.symbol.<op>(args) (generated in R/symbol_generated.R): one list
+# holding the input symbols (by position or by input name), the parameters by name and
+# optionally `name`, as its Rcpp module took them.
+.mx.symbol.varg <- function(op, fname, args) {
+  if (!is.list(args) || is.object(args)) {
+    stop(fname, ": args must be a list of input symbols and named parameters, e.g. ",
+         "c(list(s1, s2), num.args = 2)", call. = FALSE)
+  }
+  keys <- names(args)
+  if (is.null(keys)) keys <- rep("", length(args))
+  name <- NULL
+  if ("name" %in% keys) {
+    name <- args[[which(keys == "name")[1L]]]
+    args <- args[keys != "name"]
+  }
+  .mx.symbol.invoke(op, fname, list(), args, name)
+}

@@ -1000,3 +1000,431 @@ mx.symbol.zeros_like <- function(data = NULL, ..., name = NULL) {
   .mx.symbol.invoke("zeros_like", "mx.symbol.zeros_like", list(data = data),
                     list(...), name)
 }
+
+# The list-taking constructors: internal, one per registry name.
+
+mx.varg.symbol.Activation <- function(args) .mx.symbol.varg("Activation", "mx.varg.symbol.Activation", args)
+
+mx.varg.symbol.BatchNorm <- function(args) .mx.symbol.varg("BatchNorm", "mx.varg.symbol.BatchNorm", args)
+
+mx.varg.symbol.BlockGrad <- function(args) .mx.symbol.varg("BlockGrad", "mx.varg.symbol.BlockGrad", args)
+
+mx.varg.symbol.Cast <- function(args) .mx.symbol.varg("Cast", "mx.varg.symbol.Cast", args)
+
+mx.varg.symbol.Concat <- function(args) .mx.symbol.varg("Concat", "mx.varg.symbol.Concat", args)
+
+mx.varg.symbol.Convolution <- function(args) .mx.symbol.varg("Convolution", "mx.varg.symbol.Convolution", args)
+
+mx.varg.symbol.Deconvolution <- function(args) .mx.symbol.varg("Deconvolution", "mx.varg.symbol.Deconvolution", args)
+
+mx.varg.symbol.Dropout <- function(args) .mx.symbol.varg("Dropout", "mx.varg.symbol.Dropout", args)
+
+mx.varg.symbol.ElementWiseSum <- function(args) .mx.symbol.varg("ElementWiseSum", "mx.varg.symbol.ElementWiseSum", args)
+
+mx.varg.symbol.Embedding <- function(args) .mx.symbol.varg("Embedding", "mx.varg.symbol.Embedding", args)
+
+mx.varg.symbol.Flatten <- function(args) .mx.symbol.varg("Flatten", "mx.varg.symbol.Flatten", args)
+
+mx.varg.symbol.FullyConnected <- function(args) .mx.symbol.varg("FullyConnected", "mx.varg.symbol.FullyConnected", args)
+
+mx.varg.symbol.InstanceNorm <- function(args) .mx.symbol.varg("InstanceNorm", "mx.varg.symbol.InstanceNorm", args)
+
+mx.varg.symbol.L2Normalization <- function(args) .mx.symbol.varg("L2Normalization", "mx.varg.symbol.L2Normalization", args)
+
+mx.varg.symbol.LRN <- function(args) .mx.symbol.varg("LRN", "mx.varg.symbol.LRN", args)
+
+mx.varg.symbol.LayerNorm <- function(args) .mx.symbol.varg("LayerNorm", "mx.varg.symbol.LayerNorm", args)
+
+mx.varg.symbol.LeakyReLU <- function(args) .mx.symbol.varg("LeakyReLU", "mx.varg.symbol.LeakyReLU", args)
+
+mx.varg.symbol.LinearRegressionOutput <- function(args) .mx.symbol.varg("LinearRegressionOutput", "mx.varg.symbol.LinearRegressionOutput", args)
+
+mx.varg.symbol.LogisticRegressionOutput <- function(args) .mx.symbol.varg("LogisticRegressionOutput", "mx.varg.symbol.LogisticRegressionOutput", args)
+
+mx.varg.symbol.MAERegressionOutput <- function(args) .mx.symbol.varg("MAERegressionOutput", "mx.varg.symbol.MAERegressionOutput", args)
+
+mx.varg.symbol.MakeLoss <- function(args) .mx.symbol.varg("MakeLoss", "mx.varg.symbol.MakeLoss", args)
+
+mx.varg.symbol.Pooling <- function(args) .mx.symbol.varg("Pooling", "mx.varg.symbol.Pooling", args)
+
+mx.varg.symbol.RNN <- function(args) .mx.symbol.varg("RNN", "mx.varg.symbol.RNN", args)
+
+mx.varg.symbol.Reshape <- function(args) .mx.symbol.varg("Reshape", "mx.varg.symbol.Reshape", args)
+
+mx.varg.symbol.SequenceLast <- function(args) .mx.symbol.varg("SequenceLast", "mx.varg.symbol.SequenceLast", args)
+
+mx.varg.symbol.SequenceMask <- function(args) .mx.symbol.varg("SequenceMask", "mx.varg.symbol.SequenceMask", args)
+
+mx.varg.symbol.SequenceReverse <- function(args) .mx.symbol.varg("SequenceReverse", "mx.varg.symbol.SequenceReverse", args)
+
+mx.varg.symbol.SliceChannel <- function(args) .mx.symbol.varg("SliceChannel", "mx.varg.symbol.SliceChannel", args)
+
+mx.varg.symbol.Softmax <- function(args) .mx.symbol.varg("Softmax", "mx.varg.symbol.Softmax", args)
+
+mx.varg.symbol.SoftmaxActivation <- function(args) .mx.symbol.varg("SoftmaxActivation", "mx.varg.symbol.SoftmaxActivation", args)
+
+mx.varg.symbol.SoftmaxOutput <- function(args) .mx.symbol.varg("SoftmaxOutput", "mx.varg.symbol.SoftmaxOutput", args)
+
+mx.varg.symbol.SwapAxis <- function(args) .mx.symbol.varg("SwapAxis", "mx.varg.symbol.SwapAxis", args)
+
+mx.varg.symbol.internal.add <- function(args) .mx.symbol.varg("_add", "mx.varg.symbol.internal.add", args)
+
+mx.varg.symbol.internal.arange <- function(args) .mx.symbol.varg("_arange", "mx.varg.symbol.internal.arange", args)
+
+mx.varg.symbol.internal.copy <- function(args) .mx.symbol.varg("_copy", "mx.varg.symbol.internal.copy", args)
+
+mx.varg.symbol.internal.crop_assign <- function(args) .mx.symbol.varg("_crop_assign", "mx.varg.symbol.internal.crop_assign", args)
+
+mx.varg.symbol.internal.crop_assign_scalar <- function(args) .mx.symbol.varg("_crop_assign_scalar", "mx.varg.symbol.internal.crop_assign_scalar", args)
+
+mx.varg.symbol.internal.div <- function(args) .mx.symbol.varg("_div", "mx.varg.symbol.internal.div", args)
+
+mx.varg.symbol.internal.div_scalar <- function(args) .mx.symbol.varg("_div_scalar", "mx.varg.symbol.internal.div_scalar", args)
+
+mx.varg.symbol.internal.equal <- function(args) .mx.symbol.varg("_equal", "mx.varg.symbol.internal.equal", args)
+
+mx.varg.symbol.internal.equal_scalar <- function(args) .mx.symbol.varg("_equal_scalar", "mx.varg.symbol.internal.equal_scalar", args)
+
+mx.varg.symbol.internal.full <- function(args) .mx.symbol.varg("_full", "mx.varg.symbol.internal.full", args)
+
+mx.varg.symbol.internal.greater <- function(args) .mx.symbol.varg("_greater", "mx.varg.symbol.internal.greater", args)
+
+mx.varg.symbol.internal.greater_equal <- function(args) .mx.symbol.varg("_greater_equal", "mx.varg.symbol.internal.greater_equal", args)
+
+mx.varg.symbol.internal.greater_equal_scalar <- function(args) .mx.symbol.varg("_greater_equal_scalar", "mx.varg.symbol.internal.greater_equal_scalar", args)
+
+mx.varg.symbol.internal.greater_scalar <- function(args) .mx.symbol.varg("_greater_scalar", "mx.varg.symbol.internal.greater_scalar", args)
+
+mx.varg.symbol.internal.hypot <- function(args) .mx.symbol.varg("_hypot", "mx.varg.symbol.internal.hypot", args)
+
+mx.varg.symbol.internal.hypot_scalar <- function(args) .mx.symbol.varg("_hypot_scalar", "mx.varg.symbol.internal.hypot_scalar", args)
+
+mx.varg.symbol.internal.lesser <- function(args) .mx.symbol.varg("_lesser", "mx.varg.symbol.internal.lesser", args)
+
+mx.varg.symbol.internal.lesser_equal <- function(args) .mx.symbol.varg("_lesser_equal", "mx.varg.symbol.internal.lesser_equal", args)
+
+mx.varg.symbol.internal.lesser_equal_scalar <- function(args) .mx.symbol.varg("_lesser_equal_scalar", "mx.varg.symbol.internal.lesser_equal_scalar", args)
+
+mx.varg.symbol.internal.lesser_scalar <- function(args) .mx.symbol.varg("_lesser_scalar", "mx.varg.symbol.internal.lesser_scalar", args)
+
+mx.varg.symbol.internal.logical_and <- function(args) .mx.symbol.varg("_logical_and", "mx.varg.symbol.internal.logical_and", args)
+
+mx.varg.symbol.internal.logical_and_scalar <- function(args) .mx.symbol.varg("_logical_and_scalar", "mx.varg.symbol.internal.logical_and_scalar", args)
+
+mx.varg.symbol.internal.logical_or <- function(args) .mx.symbol.varg("_logical_or", "mx.varg.symbol.internal.logical_or", args)
+
+mx.varg.symbol.internal.logical_or_scalar <- function(args) .mx.symbol.varg("_logical_or_scalar", "mx.varg.symbol.internal.logical_or_scalar", args)
+
+mx.varg.symbol.internal.logical_xor <- function(args) .mx.symbol.varg("_logical_xor", "mx.varg.symbol.internal.logical_xor", args)
+
+mx.varg.symbol.internal.logical_xor_scalar <- function(args) .mx.symbol.varg("_logical_xor_scalar", "mx.varg.symbol.internal.logical_xor_scalar", args)
+
+mx.varg.symbol.internal.maximum <- function(args) .mx.symbol.varg("_maximum", "mx.varg.symbol.internal.maximum", args)
+
+mx.varg.symbol.internal.maximum_scalar <- function(args) .mx.symbol.varg("_maximum_scalar", "mx.varg.symbol.internal.maximum_scalar", args)
+
+mx.varg.symbol.internal.minimum <- function(args) .mx.symbol.varg("_minimum", "mx.varg.symbol.internal.minimum", args)
+
+mx.varg.symbol.internal.minimum_scalar <- function(args) .mx.symbol.varg("_minimum_scalar", "mx.varg.symbol.internal.minimum_scalar", args)
+
+mx.varg.symbol.internal.minus <- function(args) .mx.symbol.varg("_minus", "mx.varg.symbol.internal.minus", args)
+
+mx.varg.symbol.internal.minus_scalar <- function(args) .mx.symbol.varg("_minus_scalar", "mx.varg.symbol.internal.minus_scalar", args)
+
+mx.varg.symbol.internal.mod <- function(args) .mx.symbol.varg("_mod", "mx.varg.symbol.internal.mod", args)
+
+mx.varg.symbol.internal.mod_scalar <- function(args) .mx.symbol.varg("_mod_scalar", "mx.varg.symbol.internal.mod_scalar", args)
+
+mx.varg.symbol.internal.mul <- function(args) .mx.symbol.varg("_mul", "mx.varg.symbol.internal.mul", args)
+
+mx.varg.symbol.internal.mul_scalar <- function(args) .mx.symbol.varg("_mul_scalar", "mx.varg.symbol.internal.mul_scalar", args)
+
+mx.varg.symbol.internal.not_equal <- function(args) .mx.symbol.varg("_not_equal", "mx.varg.symbol.internal.not_equal", args)
+
+mx.varg.symbol.internal.not_equal_scalar <- function(args) .mx.symbol.varg("_not_equal_scalar", "mx.varg.symbol.internal.not_equal_scalar", args)
+
+mx.varg.symbol.internal.ones <- function(args) .mx.symbol.varg("_ones", "mx.varg.symbol.internal.ones", args)
+
+mx.varg.symbol.internal.plus <- function(args) .mx.symbol.varg("_plus", "mx.varg.symbol.internal.plus", args)
+
+mx.varg.symbol.internal.plus_scalar <- function(args) .mx.symbol.varg("_plus_scalar", "mx.varg.symbol.internal.plus_scalar", args)
+
+mx.varg.symbol.internal.power <- function(args) .mx.symbol.varg("_power", "mx.varg.symbol.internal.power", args)
+
+mx.varg.symbol.internal.power_scalar <- function(args) .mx.symbol.varg("_power_scalar", "mx.varg.symbol.internal.power_scalar", args)
+
+mx.varg.symbol.internal.random_exponential <- function(args) .mx.symbol.varg("_random_exponential", "mx.varg.symbol.internal.random_exponential", args)
+
+mx.varg.symbol.internal.random_gamma <- function(args) .mx.symbol.varg("_random_gamma", "mx.varg.symbol.internal.random_gamma", args)
+
+mx.varg.symbol.internal.random_normal <- function(args) .mx.symbol.varg("_random_normal", "mx.varg.symbol.internal.random_normal", args)
+
+mx.varg.symbol.internal.random_poisson <- function(args) .mx.symbol.varg("_random_poisson", "mx.varg.symbol.internal.random_poisson", args)
+
+mx.varg.symbol.internal.random_randint <- function(args) .mx.symbol.varg("_random_randint", "mx.varg.symbol.internal.random_randint", args)
+
+mx.varg.symbol.internal.random_uniform <- function(args) .mx.symbol.varg("_random_uniform", "mx.varg.symbol.internal.random_uniform", args)
+
+mx.varg.symbol.internal.rdiv_scalar <- function(args) .mx.symbol.varg("_rdiv_scalar", "mx.varg.symbol.internal.rdiv_scalar", args)
+
+mx.varg.symbol.internal.rminus_scalar <- function(args) .mx.symbol.varg("_rminus_scalar", "mx.varg.symbol.internal.rminus_scalar", args)
+
+mx.varg.symbol.internal.rmod_scalar <- function(args) .mx.symbol.varg("_rmod_scalar", "mx.varg.symbol.internal.rmod_scalar", args)
+
+mx.varg.symbol.internal.rpower_scalar <- function(args) .mx.symbol.varg("_rpower_scalar", "mx.varg.symbol.internal.rpower_scalar", args)
+
+mx.varg.symbol.internal.sample_normal <- function(args) .mx.symbol.varg("_sample_normal", "mx.varg.symbol.internal.sample_normal", args)
+
+mx.varg.symbol.internal.sample_uniform <- function(args) .mx.symbol.varg("_sample_uniform", "mx.varg.symbol.internal.sample_uniform", args)
+
+mx.varg.symbol.internal.shuffle <- function(args) .mx.symbol.varg("_shuffle", "mx.varg.symbol.internal.shuffle", args)
+
+mx.varg.symbol.internal.slice_assign <- function(args) .mx.symbol.varg("_slice_assign", "mx.varg.symbol.internal.slice_assign", args)
+
+mx.varg.symbol.internal.slice_assign_scalar <- function(args) .mx.symbol.varg("_slice_assign_scalar", "mx.varg.symbol.internal.slice_assign_scalar", args)
+
+mx.varg.symbol.internal.sub <- function(args) .mx.symbol.varg("_sub", "mx.varg.symbol.internal.sub", args)
+
+mx.varg.symbol.internal.zeros <- function(args) .mx.symbol.varg("_zeros", "mx.varg.symbol.internal.zeros", args)
+
+mx.varg.symbol.abs <- function(args) .mx.symbol.varg("abs", "mx.varg.symbol.abs", args)
+
+mx.varg.symbol.add_n <- function(args) .mx.symbol.varg("add_n", "mx.varg.symbol.add_n", args)
+
+mx.varg.symbol.arccos <- function(args) .mx.symbol.varg("arccos", "mx.varg.symbol.arccos", args)
+
+mx.varg.symbol.arcsin <- function(args) .mx.symbol.varg("arcsin", "mx.varg.symbol.arcsin", args)
+
+mx.varg.symbol.arctan <- function(args) .mx.symbol.varg("arctan", "mx.varg.symbol.arctan", args)
+
+mx.varg.symbol.argmax <- function(args) .mx.symbol.varg("argmax", "mx.varg.symbol.argmax", args)
+
+mx.varg.symbol.argmax_channel <- function(args) .mx.symbol.varg("argmax_channel", "mx.varg.symbol.argmax_channel", args)
+
+mx.varg.symbol.argmin <- function(args) .mx.symbol.varg("argmin", "mx.varg.symbol.argmin", args)
+
+mx.varg.symbol.argsort <- function(args) .mx.symbol.varg("argsort", "mx.varg.symbol.argsort", args)
+
+mx.varg.symbol.batch_dot <- function(args) .mx.symbol.varg("batch_dot", "mx.varg.symbol.batch_dot", args)
+
+mx.varg.symbol.broadcast_add <- function(args) .mx.symbol.varg("broadcast_add", "mx.varg.symbol.broadcast_add", args)
+
+mx.varg.symbol.broadcast_axes <- function(args) .mx.symbol.varg("broadcast_axes", "mx.varg.symbol.broadcast_axes", args)
+
+mx.varg.symbol.broadcast_axis <- function(args) .mx.symbol.varg("broadcast_axis", "mx.varg.symbol.broadcast_axis", args)
+
+mx.varg.symbol.broadcast_div <- function(args) .mx.symbol.varg("broadcast_div", "mx.varg.symbol.broadcast_div", args)
+
+mx.varg.symbol.broadcast_equal <- function(args) .mx.symbol.varg("broadcast_equal", "mx.varg.symbol.broadcast_equal", args)
+
+mx.varg.symbol.broadcast_greater <- function(args) .mx.symbol.varg("broadcast_greater", "mx.varg.symbol.broadcast_greater", args)
+
+mx.varg.symbol.broadcast_greater_equal <- function(args) .mx.symbol.varg("broadcast_greater_equal", "mx.varg.symbol.broadcast_greater_equal", args)
+
+mx.varg.symbol.broadcast_hypot <- function(args) .mx.symbol.varg("broadcast_hypot", "mx.varg.symbol.broadcast_hypot", args)
+
+mx.varg.symbol.broadcast_lesser <- function(args) .mx.symbol.varg("broadcast_lesser", "mx.varg.symbol.broadcast_lesser", args)
+
+mx.varg.symbol.broadcast_lesser_equal <- function(args) .mx.symbol.varg("broadcast_lesser_equal", "mx.varg.symbol.broadcast_lesser_equal", args)
+
+mx.varg.symbol.broadcast_like <- function(args) .mx.symbol.varg("broadcast_like", "mx.varg.symbol.broadcast_like", args)
+
+mx.varg.symbol.broadcast_logical_and <- function(args) .mx.symbol.varg("broadcast_logical_and", "mx.varg.symbol.broadcast_logical_and", args)
+
+mx.varg.symbol.broadcast_logical_or <- function(args) .mx.symbol.varg("broadcast_logical_or", "mx.varg.symbol.broadcast_logical_or", args)
+
+mx.varg.symbol.broadcast_logical_xor <- function(args) .mx.symbol.varg("broadcast_logical_xor", "mx.varg.symbol.broadcast_logical_xor", args)
+
+mx.varg.symbol.broadcast_maximum <- function(args) .mx.symbol.varg("broadcast_maximum", "mx.varg.symbol.broadcast_maximum", args)
+
+mx.varg.symbol.broadcast_minimum <- function(args) .mx.symbol.varg("broadcast_minimum", "mx.varg.symbol.broadcast_minimum", args)
+
+mx.varg.symbol.broadcast_mod <- function(args) .mx.symbol.varg("broadcast_mod", "mx.varg.symbol.broadcast_mod", args)
+
+mx.varg.symbol.broadcast_mul <- function(args) .mx.symbol.varg("broadcast_mul", "mx.varg.symbol.broadcast_mul", args)
+
+mx.varg.symbol.broadcast_not_equal <- function(args) .mx.symbol.varg("broadcast_not_equal", "mx.varg.symbol.broadcast_not_equal", args)
+
+mx.varg.symbol.broadcast_power <- function(args) .mx.symbol.varg("broadcast_power", "mx.varg.symbol.broadcast_power", args)
+
+mx.varg.symbol.broadcast_sub <- function(args) .mx.symbol.varg("broadcast_sub", "mx.varg.symbol.broadcast_sub", args)
+
+mx.varg.symbol.broadcast_to <- function(args) .mx.symbol.varg("broadcast_to", "mx.varg.symbol.broadcast_to", args)
+
+mx.varg.symbol.cast <- function(args) .mx.symbol.varg("cast", "mx.varg.symbol.cast", args)
+
+mx.varg.symbol.cbrt <- function(args) .mx.symbol.varg("cbrt", "mx.varg.symbol.cbrt", args)
+
+mx.varg.symbol.ceil <- function(args) .mx.symbol.varg("ceil", "mx.varg.symbol.ceil", args)
+
+mx.varg.symbol.choose_element_0index <- function(args) .mx.symbol.varg("choose_element_0index", "mx.varg.symbol.choose_element_0index", args)
+
+mx.varg.symbol.clip <- function(args) .mx.symbol.varg("clip", "mx.varg.symbol.clip", args)
+
+mx.varg.symbol.concat <- function(args) .mx.symbol.varg("concat", "mx.varg.symbol.concat", args)
+
+mx.varg.symbol.cos <- function(args) .mx.symbol.varg("cos", "mx.varg.symbol.cos", args)
+
+mx.varg.symbol.cosh <- function(args) .mx.symbol.varg("cosh", "mx.varg.symbol.cosh", args)
+
+mx.varg.symbol.crop <- function(args) .mx.symbol.varg("crop", "mx.varg.symbol.crop", args)
+
+mx.varg.symbol.dot <- function(args) .mx.symbol.varg("dot", "mx.varg.symbol.dot", args)
+
+mx.varg.symbol.elemwise_add <- function(args) .mx.symbol.varg("elemwise_add", "mx.varg.symbol.elemwise_add", args)
+
+mx.varg.symbol.elemwise_div <- function(args) .mx.symbol.varg("elemwise_div", "mx.varg.symbol.elemwise_div", args)
+
+mx.varg.symbol.elemwise_mul <- function(args) .mx.symbol.varg("elemwise_mul", "mx.varg.symbol.elemwise_mul", args)
+
+mx.varg.symbol.elemwise_sub <- function(args) .mx.symbol.varg("elemwise_sub", "mx.varg.symbol.elemwise_sub", args)
+
+mx.varg.symbol.erf <- function(args) .mx.symbol.varg("erf", "mx.varg.symbol.erf", args)
+
+mx.varg.symbol.exp <- function(args) .mx.symbol.varg("exp", "mx.varg.symbol.exp", args)
+
+mx.varg.symbol.expand_dims <- function(args) .mx.symbol.varg("expand_dims", "mx.varg.symbol.expand_dims", args)
+
+mx.varg.symbol.expm1 <- function(args) .mx.symbol.varg("expm1", "mx.varg.symbol.expm1", args)
+
+mx.varg.symbol.fix <- function(args) .mx.symbol.varg("fix", "mx.varg.symbol.fix", args)
+
+mx.varg.symbol.flatten <- function(args) .mx.symbol.varg("flatten", "mx.varg.symbol.flatten", args)
+
+mx.varg.symbol.flip <- function(args) .mx.symbol.varg("flip", "mx.varg.symbol.flip", args)
+
+mx.varg.symbol.floor <- function(args) .mx.symbol.varg("floor", "mx.varg.symbol.floor", args)
+
+mx.varg.symbol.gamma <- function(args) .mx.symbol.varg("gamma", "mx.varg.symbol.gamma", args)
+
+mx.varg.symbol.gammaln <- function(args) .mx.symbol.varg("gammaln", "mx.varg.symbol.gammaln", args)
+
+mx.varg.symbol.identity <- function(args) .mx.symbol.varg("identity", "mx.varg.symbol.identity", args)
+
+mx.varg.symbol.log <- function(args) .mx.symbol.varg("log", "mx.varg.symbol.log", args)
+
+mx.varg.symbol.log10 <- function(args) .mx.symbol.varg("log10", "mx.varg.symbol.log10", args)
+
+mx.varg.symbol.log1p <- function(args) .mx.symbol.varg("log1p", "mx.varg.symbol.log1p", args)
+
+mx.varg.symbol.log2 <- function(args) .mx.symbol.varg("log2", "mx.varg.symbol.log2", args)
+
+mx.varg.symbol.log_softmax <- function(args) .mx.symbol.varg("log_softmax", "mx.varg.symbol.log_softmax", args)
+
+mx.varg.symbol.make_loss <- function(args) .mx.symbol.varg("make_loss", "mx.varg.symbol.make_loss", args)
+
+mx.varg.symbol.max <- function(args) .mx.symbol.varg("max", "mx.varg.symbol.max", args)
+
+mx.varg.symbol.max_axis <- function(args) .mx.symbol.varg("max_axis", "mx.varg.symbol.max_axis", args)
+
+mx.varg.symbol.mean <- function(args) .mx.symbol.varg("mean", "mx.varg.symbol.mean", args)
+
+mx.varg.symbol.min <- function(args) .mx.symbol.varg("min", "mx.varg.symbol.min", args)
+
+mx.varg.symbol.min_axis <- function(args) .mx.symbol.varg("min_axis", "mx.varg.symbol.min_axis", args)
+
+mx.varg.symbol.nanprod <- function(args) .mx.symbol.varg("nanprod", "mx.varg.symbol.nanprod", args)
+
+mx.varg.symbol.nansum <- function(args) .mx.symbol.varg("nansum", "mx.varg.symbol.nansum", args)
+
+mx.varg.symbol.negative <- function(args) .mx.symbol.varg("negative", "mx.varg.symbol.negative", args)
+
+mx.varg.symbol.norm <- function(args) .mx.symbol.varg("norm", "mx.varg.symbol.norm", args)
+
+mx.varg.symbol.normal <- function(args) .mx.symbol.varg("normal", "mx.varg.symbol.normal", args)
+
+mx.varg.symbol.one_hot <- function(args) .mx.symbol.varg("one_hot", "mx.varg.symbol.one_hot", args)
+
+mx.varg.symbol.ones_like <- function(args) .mx.symbol.varg("ones_like", "mx.varg.symbol.ones_like", args)
+
+mx.varg.symbol.pick <- function(args) .mx.symbol.varg("pick", "mx.varg.symbol.pick", args)
+
+mx.varg.symbol.prod <- function(args) .mx.symbol.varg("prod", "mx.varg.symbol.prod", args)
+
+mx.varg.symbol.random_exponential <- function(args) .mx.symbol.varg("random_exponential", "mx.varg.symbol.random_exponential", args)
+
+mx.varg.symbol.random_gamma <- function(args) .mx.symbol.varg("random_gamma", "mx.varg.symbol.random_gamma", args)
+
+mx.varg.symbol.random_normal <- function(args) .mx.symbol.varg("random_normal", "mx.varg.symbol.random_normal", args)
+
+mx.varg.symbol.random_poisson <- function(args) .mx.symbol.varg("random_poisson", "mx.varg.symbol.random_poisson", args)
+
+mx.varg.symbol.random_randint <- function(args) .mx.symbol.varg("random_randint", "mx.varg.symbol.random_randint", args)
+
+mx.varg.symbol.random_uniform <- function(args) .mx.symbol.varg("random_uniform", "mx.varg.symbol.random_uniform", args)
+
+mx.varg.symbol.reciprocal <- function(args) .mx.symbol.varg("reciprocal", "mx.varg.symbol.reciprocal", args)
+
+mx.varg.symbol.relu <- function(args) .mx.symbol.varg("relu", "mx.varg.symbol.relu", args)
+
+mx.varg.symbol.repeat <- function(args) .mx.symbol.varg("repeat", "mx.varg.symbol.repeat", args)
+
+mx.varg.symbol.reshape <- function(args) .mx.symbol.varg("reshape", "mx.varg.symbol.reshape", args)
+
+mx.varg.symbol.reshape_like <- function(args) .mx.symbol.varg("reshape_like", "mx.varg.symbol.reshape_like", args)
+
+mx.varg.symbol.reverse <- function(args) .mx.symbol.varg("reverse", "mx.varg.symbol.reverse", args)
+
+mx.varg.symbol.rint <- function(args) .mx.symbol.varg("rint", "mx.varg.symbol.rint", args)
+
+mx.varg.symbol.round <- function(args) .mx.symbol.varg("round", "mx.varg.symbol.round", args)
+
+mx.varg.symbol.rsqrt <- function(args) .mx.symbol.varg("rsqrt", "mx.varg.symbol.rsqrt", args)
+
+mx.varg.symbol.shuffle <- function(args) .mx.symbol.varg("shuffle", "mx.varg.symbol.shuffle", args)
+
+mx.varg.symbol.sigmoid <- function(args) .mx.symbol.varg("sigmoid", "mx.varg.symbol.sigmoid", args)
+
+mx.varg.symbol.sign <- function(args) .mx.symbol.varg("sign", "mx.varg.symbol.sign", args)
+
+mx.varg.symbol.sin <- function(args) .mx.symbol.varg("sin", "mx.varg.symbol.sin", args)
+
+mx.varg.symbol.sinh <- function(args) .mx.symbol.varg("sinh", "mx.varg.symbol.sinh", args)
+
+mx.varg.symbol.slice <- function(args) .mx.symbol.varg("slice", "mx.varg.symbol.slice", args)
+
+mx.varg.symbol.slice_axis <- function(args) .mx.symbol.varg("slice_axis", "mx.varg.symbol.slice_axis", args)
+
+mx.varg.symbol.softmax <- function(args) .mx.symbol.varg("softmax", "mx.varg.symbol.softmax", args)
+
+mx.varg.symbol.softmax_cross_entropy <- function(args) .mx.symbol.varg("softmax_cross_entropy", "mx.varg.symbol.softmax_cross_entropy", args)
+
+mx.varg.symbol.softsign <- function(args) .mx.symbol.varg("softsign", "mx.varg.symbol.softsign", args)
+
+mx.varg.symbol.sort <- function(args) .mx.symbol.varg("sort", "mx.varg.symbol.sort", args)
+
+mx.varg.symbol.split <- function(args) .mx.symbol.varg("split", "mx.varg.symbol.split", args)
+
+mx.varg.symbol.sqrt <- function(args) .mx.symbol.varg("sqrt", "mx.varg.symbol.sqrt", args)
+
+mx.varg.symbol.square <- function(args) .mx.symbol.varg("square", "mx.varg.symbol.square", args)
+
+mx.varg.symbol.squeeze <- function(args) .mx.symbol.varg("squeeze", "mx.varg.symbol.squeeze", args)
+
+mx.varg.symbol.stack <- function(args) .mx.symbol.varg("stack", "mx.varg.symbol.stack", args)
+
+mx.varg.symbol.stop_gradient <- function(args) .mx.symbol.varg("stop_gradient", "mx.varg.symbol.stop_gradient", args)
+
+mx.varg.symbol.sum <- function(args) .mx.symbol.varg("sum", "mx.varg.symbol.sum", args)
+
+mx.varg.symbol.sum_axis <- function(args) .mx.symbol.varg("sum_axis", "mx.varg.symbol.sum_axis", args)
+
+mx.varg.symbol.swapaxes <- function(args) .mx.symbol.varg("swapaxes", "mx.varg.symbol.swapaxes", args)
+
+mx.varg.symbol.take <- function(args) .mx.symbol.varg("take", "mx.varg.symbol.take", args)
+
+mx.varg.symbol.tan <- function(args) .mx.symbol.varg("tan", "mx.varg.symbol.tan", args)
+
+mx.varg.symbol.tanh <- function(args) .mx.symbol.varg("tanh", "mx.varg.symbol.tanh", args)
+
+mx.varg.symbol.tile <- function(args) .mx.symbol.varg("tile", "mx.varg.symbol.tile", args)
+
+mx.varg.symbol.topk <- function(args) .mx.symbol.varg("topk", "mx.varg.symbol.topk", args)
+
+mx.varg.symbol.transpose <- function(args) .mx.symbol.varg("transpose", "mx.varg.symbol.transpose", args)
+
+mx.varg.symbol.uniform <- function(args) .mx.symbol.varg("uniform", "mx.varg.symbol.uniform", args)
+
+mx.varg.symbol.where <- function(args) .mx.symbol.varg("where", "mx.varg.symbol.where", args)
+
+mx.varg.symbol.zeros_like <- function(args) .mx.symbol.varg("zeros_like", "mx.varg.symbol.zeros_like", args)

@@ -366,6 +366,8 @@ def native_iter(kind, kwargs):
         return mx.io.MNISTIter(**kw)
     if kind == "CSVIter":
         return mx.io.CSVIter(**kw)
+    if kind == "ImageRecordIter":
+        return mx.io.ImageRecordIter(**kw)
     raise MXNetError(f"unknown iterator {kind}")
 
 

@@ -13,6 +13,11 @@ the operator's inputs, its parameters (all default NULL), ``...`` and ``name``; 
 ``mx.symbol.FullyConnected()`` builds a node with free inputs.  Names that the hand-written
 R code defines are left to it.  The helpers (formals, Rd escaping) are scripts/gen_r.py's.
 The NAMESPACE block sits above gen_r.py's own block, which gen_r.py preserves.
+
+Also, as the real package's Rcpp module, one internal ``mx.varg.symbol.<op>(args)`` per
+registry name (``_x`` -> ``mx.varg.symbol.internal.x``): ``args`` is one list of input
+symbols and named parameters (``c(syms, num.args = 2, name = "cc")``). Not exported, no
+help page; example scripts call them with ``mxnet:::``.
 """
 import argparse
 import os
@@ -61,6 +66,18 @@ def wrapper(name, op, rname):
             f"  .mx.symbol.invoke(\"{name}\", \"{rname}\", list({in_list}),\n"
             f"                    list({p_list}), name)\n"
             f"}}\n")
+
+
+def varg_name(op_name):
+    """The real package's name of the list-taking constructor for a registry name."""
+    if op_name.startswith("_"):
+        return "mx.varg.symbol.internal." + op_name[1:]
+    return "mx.varg.symbol." + op_name
+
+
+def varg_wrapper(name):
+    rname = varg_name(name)
+    return f"{rname} <- function(args) .mx.symbol.varg(\"{name}\", \"{rname}\", args)\n"
 
 
 def usage_line(op, rname):
@@ -131,6 +148,8 @@ def generate():
             code.append(wrapper(name, op, rname))
             by_op.setdefault(id(op), (op, []))[1].append(rname)
             exports.append(rname)
+    code += ["# The list-taking constructors: internal, one per registry name.", ""]
+    code += [varg_wrapper(name) for name in sorted(ops) if ops[name].symbolic]
     files = {R_FILE: "\n".join(code)}
     for op, rnames in by_op.values():
         main = "mx.symbol." + op.name.replace("_", ".")

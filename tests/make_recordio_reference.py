@@ -11,6 +11,7 @@ tests/fixtures/mxnet-1.9.1/recordio/:
   raw.rec/.idx, raw.json                MXIndexedRecordIO records chosen to hit the framing's
                                         corner cases (empty, unaligned, embedded magic numbers)
   iter_<case>.npz                       the batches real mx.io.ImageRecordIter returns
+  iter_<case>.nd                        the first of them as an NDArray file (R's tests; 3 cases)
   mean_<case>.nd                        the mean image file ImageRecordIter wrote
 """
 import json
@@ -116,6 +117,9 @@ def record_case(name, case):
             label.append(batch.label[0].asnumpy())
             pad.append(batch.pad)
             epoch.append(e)
+    if name in ("center", "gray", "multi_mirror"):
+        mx.nd.save(os.path.join(HERE, "iter_%s.nd" % name),
+                   {"data": mx.nd.array(data[0]), "label": mx.nd.array(label[0])})
     np.savez_compressed(os.path.join(HERE, "iter_%s.npz" % name), data=np.stack(data),
                         label=np.stack(label), pad=np.array(pad), epoch=np.array(epoch),
                         provide_data=np.array(it.provide_data[0].shape),
