@@ -2,10 +2,13 @@
 # (learning.rate, wd, rescale.grad, clip_gradient, lr_scheduler, ...) held in R plus the
 # engine's optimizer that applies them (in the training loop, or through mx.opt.get.updater).
 
-.mx.opt.new <- function(name, args) {
+# `nullable`: parameters that the real optimizer read NULL for as "off" (clip_gradient of
+# adagrad, adadelta and nag: no clipping); the others passed NULL on to an operator and failed.
+.mx.opt.new <- function(name, args, nullable = character(0)) {
   fname <- paste0("mx.opt.", name)
   for (key in names(args)) {
     v <- args[[key]]
+    if (is.null(v) && key %in% nullable) next
     if (key == "lr_scheduler") {
       if (!is.null(v) && (!is.function(v) || is.null(attr(v, "mx.engine")))) {
         stop(fname, ": lr_scheduler must be made by mx.lr_scheduler.FactorScheduler or ",
@@ -20,7 +23,8 @@
       next
     }
     if (!is.numeric(v) || length(v) != 1L || is.na(v)) {
-      stop(fname, ": ", key, " must be a single number", call. = FALSE)
+      stop(fname, ": ", key, " must be a single number",
+           if (key == "clip_gradient") " (-1: no clipping)", call. = FALSE)
     }
   }
   structure(list(name = name, args = args), class = "MXOptimizer")
@@ -53,20 +57,21 @@ mx.opt.adagrad <- function(learning.rate = 0.05, epsilon = 1e-8, wd = 0, rescale
                            clip_gradient = -1, lr_scheduler = NULL) {
   .mx.opt.new("adagrad", list(learning.rate = learning.rate, epsilon = epsilon, wd = wd,
                               rescale.grad = rescale.grad, clip_gradient = clip_gradient,
-                              lr_scheduler = lr_scheduler))
+                              lr_scheduler = lr_scheduler), nullable = "clip_gradient")
 }
 
 mx.opt.adadelta <- function(rho = 0.90, epsilon = 1e-5, wd = 0, rescale.grad = 1,
                             clip_gradient = -1) {
   .mx.opt.new("adadelta", list(rho = rho, epsilon = epsilon, wd = wd,
-                               rescale.grad = rescale.grad, clip_gradient = clip_gradient))
+                               rescale.grad = rescale.grad, clip_gradient = clip_gradient),
+              nullable = "clip_gradient")
 }
 
 mx.opt.nag <- function(learning.rate = 0.01, momentum = 0, wd = 0, rescale.grad = 1,
                        clip_gradient = -1, lr_scheduler = NULL) {
   .mx.opt.new("nag", list(learning.rate = learning.rate, momentum = momentum, wd = wd,
                           rescale.grad = rescale.grad, clip_gradient = clip_gradient,
-                          lr_scheduler = lr_scheduler))
+                          lr_scheduler = lr_scheduler), nullable = "clip_gradient")
 }
 
 mx.opt.create <- function(name, ...) {
@@ -78,10 +83,12 @@ mx.opt.create <- function(name, ...) {
               stop("mx.opt.create: Unknown optimizer ", name, "; use one of sgd, rmsprop, ",
                    "adam, adagrad, adadelta, nag", call. = FALSE))
   args <- list(...)
-  bad <- setdiff(names(args), names(formals(f)))
   if (length(args) && (is.null(names(args)) || any(!nzchar(names(args))))) {
     stop("mx.opt.create: optimizer parameters must be given by name", call. = FALSE)
   }
+  # R matches the names to the optimizer's formals, partially as in the real package
+  # (`eps =` is adadelta's `epsilon`); names no formal (or several) would take are refused
+  bad <- names(args)[is.na(pmatch(names(args), names(formals(f)), duplicates.ok = TRUE))]
   if (length(bad)) {
     stop("mx.opt.create: unknown parameter(s) ", paste(bad, collapse = ", "),
          " for optimizer \"", name, "\"; it takes ", paste(names(formals(f)), collapse = ", "),
