@@ -24,6 +24,9 @@ setRefClass("Rcpp_MXArrayDataIter", fields = list(),
 
 mx.io.arrayiter <- function(data, label, batch.size = 128, shuffle = FALSE) {
   fname <- "mx.io.arrayiter"
+  # the real iterator took as.array() of both, so MXNDArray data and labels work
+  if (is.mx.ndarray(data)) data <- as.array(data)
+  if (!missing(label) && is.mx.ndarray(label)) label <- as.array(label)
   if (is.data.frame(data)) data <- data.matrix(data)
   if (!(is.numeric(data) || is.logical(data)) || is.object(data) && !is.matrix(data) &&
       !is.array(data)) {
