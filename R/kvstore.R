@@ -48,6 +48,16 @@ mx.kv.create <- function(type = "local") {
   lapply(seq_along(keys), function(i) unname(lapply(lists, function(l) l[[i]])))
 }
 
+# kv$push / kv$pull: checks as the real package, then one engine call for all keys.
+.mx.kv.transfer <- function(x, op, keys, lists, priority, what) {
+  fname <- paste0("MXKVStore$", op)
+  k <- .mx.kv.keys(keys, fname)
+  if (length(priority) == 1L && length(k) > 1L) priority <- rep(priority, length(k))
+  .mx.kv.priority(priority, k, fname)
+  .mx.method(fname, x, op, list(k, .mx.kv.by.key(lists, k, what, fname)))
+  invisible(NULL)
+}
+
 `$.MXKVStore` <- function(x, name) {
   switch(name,
     init = function(keys, weights) {
@@ -64,20 +74,10 @@ mx.kv.create <- function(type = "local") {
       invisible(NULL)
     },
     push = function(keys, weight_lists, priority = 0L) {
-      fname <- "MXKVStore$push"
-      k <- .mx.kv.keys(keys, fname)
-      if (length(priority) == 1L && length(k) > 1L) priority <- rep(priority, length(k))
-      .mx.kv.priority(priority, k, fname)
-      .mx.method(fname, x, "push", list(k, .mx.kv.by.key(weight_lists, k, "weight_lists", fname)))
-      invisible(NULL)
+      .mx.kv.transfer(x, "push", keys, weight_lists, priority, "weight_lists")
     },
     pull = function(keys, out_lists, priority = 0L) {
-      fname <- "MXKVStore$pull"
-      k <- .mx.kv.keys(keys, fname)
-      if (length(priority) == 1L && length(k) > 1L) priority <- rep(priority, length(k))
-      .mx.kv.priority(priority, k, fname)
-      .mx.method(fname, x, "pull", list(k, .mx.kv.by.key(out_lists, k, "out_lists", fname)))
-      invisible(NULL)
+      .mx.kv.transfer(x, "pull", keys, out_lists, priority, "out_lists")
     },
     set.optimizer = function(optimizer) {
       fname <- "MXKVStore$set.optimizer"
