@@ -23,7 +23,7 @@ from .backend import array_backend
 from .base import MXNetError, as_dtype
 from .context import Context, current_context
 from .ndarray.ndarray import NDArray, _to_device
-from .registry import OpCall
+from .registry import Attrs, OpCall
 from .symbol.graph import aux_variables
 
 _REQS = ("write", "add", "null")
@@ -89,6 +89,21 @@ def _describe(exc):
     if isinstance(exc, (ValueError, TypeError, IndexError)) and text:
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _completed_shape_param(node, shapes):
+    """The node's parameters; an operator without inputs whose ``shape`` parameter has
+    unknown (0) dimensions, such as zeros((0, H)) (mx.rnn's default begin states), makes the
+    shape inference completed (MXNet's InitShape), or MXNetError when it could not."""
+    attrs = node.strict_attrs()
+    shape = attrs.get("shape")
+    if node.num_inputs() or not shape or 0 not in tuple(shape):
+        return attrs
+    full = shapes.values.get((id(node), 0))
+    if full is None or 0 in full:
+        raise MXNetError(f"bind: the shape {tuple(shape)} of '{node.name}' ({node.opdef.name}) "
+                         "has unknown (0) dimensions that shape inference could not decide")
+    return Attrs(attrs, shape=full)
 
 
 class Executor:
@@ -163,7 +178,7 @@ class Executor:
         for node in order:
             if node.is_variable:
                 continue
-            attrs = node.strict_attrs()
+            attrs = _completed_shape_param(node, shapes)
             n_in = node.num_inputs()
             ins = []
             for src, index, _ in node.inputs[:n_in]:
@@ -426,7 +441,8 @@ def simple_bind(symbol, ctx, grad_req="write", type_dict=None, shared_exec=None,
     arg_names = symbol.list_arguments()
     aux_names = symbol.list_auxiliary_states()
     arg_shapes, _, aux_shapes = symbol.infer_shape_partial(**shapes)
-    missing = [n for n, s in zip(arg_names + aux_names, arg_shapes + aux_shapes) if not s]
+    missing = [n for n, s in zip(arg_names + aux_names, arg_shapes + aux_shapes)
+               if not s or 0 in s]   # (0: a dimension inference could not decide)
     if missing:
         raise MXNetError(f"simple_bind: cannot infer the shape of {', '.join(missing)}; give "
                          "their shapes as keyword arguments")

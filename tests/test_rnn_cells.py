@@ -26,16 +26,6 @@ import make_rnn_cells_reference as ref  # noqa: E402  (shares the case builders)
 RTOL = 1e-5
 FOLDER = Path(__file__).parent / "fixtures" / "mxnet-1.9.1"
 
-# MXNet's default begin states are zeros of shape (0, num_hidden): 0 is a dimension that shape
-# inference fills in from the graph (FullyConnected carries the batch size from its output back
-# to its data).  The engine's shape inference treats a shape with 0 as fully known, so these
-# graphs cannot be bound yet; strict xfail, so the cases report when the engine learns it.
-PARTIAL_SHAPES = pytest.mark.xfail(
-    strict=True, raises=MXNetError,
-    reason="engine shape inference has no partial shapes (0 = unknown dimension), which "
-           "MXNet's default begin states (zeros of shape (0, H)) and ZoneoutCell need")
-
-
 @pytest.fixture(scope="module")
 def fixture():
     meta = json.loads((FOLDER / "rnn-cells.json").read_text())
@@ -53,20 +43,6 @@ def _rel(got, want):
     return float(np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-12))
 
 
-def _needs_partial_shapes(name, var):
-    return name == "zoneout" or (not var and name != "dropout")
-
-
-def _cases(partial):
-    out = []
-    for case in ref.case_names():
-        key = ref.case_key(*case)
-        needs = _needs_partial_shapes(case[0], case[3])
-        if partial or not needs:
-            out.append(pytest.param(case, id=key, marks=[PARTIAL_SHAPES] if needs else []))
-    return out
-
-
 @pytest.mark.parametrize("case", [pytest.param(c, id=ref.case_key(*c)) for c in ref.case_names()])
 def test_unrolled_symbol_names_match_mxnet(fixture, case):
     """Every argument, output and internal node is named as MXNet names it."""
@@ -79,7 +55,7 @@ def test_unrolled_symbol_names_match_mxnet(fixture, case):
     assert sym.get_internals().list_outputs() == want["internals"]
 
 
-@pytest.mark.parametrize("case", _cases(partial=True))
+@pytest.mark.parametrize("case", [pytest.param(c, id=ref.case_key(*c)) for c in ref.case_names()])
 def test_unrolled_forward_matches_mxnet(fixture, case):
     """infer_shape and inference-mode outputs (outputs, then states) for fixed parameters."""
     meta, arrays = fixture
@@ -336,7 +312,6 @@ def test_lstm_bucketing_training_matches_mxnet(fixture):
     assert _train(meta, arrays, ref.train_sym_gen(mx, states_as_data=True), names) < RTOL
 
 
-@PARTIAL_SHAPES
 def test_lstm_bucketing_training_default_begin_state(fixture):
     meta, arrays = fixture
     assert _train(meta, arrays, ref.train_sym_gen(mx), []) < RTOL

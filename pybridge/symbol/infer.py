@@ -4,6 +4,12 @@ Known shapes (from the caller, or a variable's ``__shape__`` attribute) are prop
 every operator's ``infer_shape`` until nothing changes: forward (outputs from inputs) and
 backward (weights from data, completed by the operator).  Disagreements raise MXNetError naming
 the operator node and the input, as MXNet's "Shape inconsistent" error.
+
+Shapes follow MXNet 1.x's legacy rule: a 0 is an unknown dimension (``zeros((0, H))``, the
+default begin states of mx.rnn cells; a variable's ``__shape__``).  Such partial shapes merge
+with what the graph says elsewhere (MXNet's shape_assign).  The operators' inference functions
+only ever see fully known shapes: ``_Solver._partial_node`` runs them with probe sizes for the
+unknown dimensions and completes inputs backward from known outputs.
 """
 import numpy as np
 
@@ -40,7 +46,7 @@ def _var_shape(node):
     if not isinstance(value, (tuple, list)):
         raise MXNetError(f"variable '{node.name}': invalid __shape__ attribute {text!r}")
     shape = _as_shape(value, f"variable '{node.name}'")
-    return None if (not shape or 0 in shape) else shape   # MXNet: 0 means unknown
+    return shape or None   # MXNet: () is an unknown shape, a 0 an unknown dimension
 
 
 def _var_dtype(node):
@@ -51,6 +57,33 @@ def _var_dtype(node):
         return FLAG_DTYPES[int(text)]
     except (ValueError, KeyError):
         return as_dtype(text, f"variable '{node.name}'").name
+
+
+def _partial(shape):
+    """A shape with an unknown dimension: MXNet 1.x's legacy rule, 0 means unknown."""
+    return shape is not None and 0 in shape
+
+
+def _merge(old, new):
+    """Two shapes of which either may have unknown (0) dimensions as one, or None where they
+    disagree (MXNet's shape_assign)."""
+    if len(old) != len(new) or any(a and b and a != b for a, b in zip(old, new)):
+        return None
+    return tuple(a or b for a, b in zip(old, new))
+
+
+# Sizes (primes) that stand for an unknown dimension while an operator infers shapes.
+_PROBES = (7919, 7907)
+
+
+def _shapes(values):
+    return [None if s is None else tuple(int(d) for d in s) for s in values]
+
+
+def _agreed(a, b):
+    """Shapes from two probe runs: dimensions that differ are unknown (0)."""
+    return [None if x is None or y is None or len(x) != len(y) else
+            tuple(p if p == q else 0 for p, q in zip(x, y)) for x, y in zip(a, b)]
 
 
 class _Solver:
@@ -68,6 +101,11 @@ class _Solver:
         if old is None:
             self.values[key] = value
             return True
+        if self.kind == "shape" and old != value and (_partial(old) or _partial(value)):
+            merged = _merge(old, value)
+            if merged is not None:
+                self.values[key] = merged
+                return merged != old
         if old != value:
             what = "Shape" if self.kind == "shape" else "Type"
             raise MXNetError(f"Error in operator {where}: {what} inconsistent, "
@@ -93,6 +131,79 @@ class _Solver:
         if self.kind == "shape":
             return op._infer_shape in _SAME_SHAPE
         return op._infer_type is None
+
+    def _same(self, ins, out):
+        """A same-shape operator's inputs completed from each other and the output (known
+        dimensions of partial shapes merged); unchanged where they disagree (the operator
+        reports that)."""
+        known = [v for v in list(ins) + [out] if v is not None]
+        if self.kind != "shape" or not known:
+            return [out if v is None else v for v in ins] if out is not None else ins
+        merged = known[0]
+        for v in known[1:]:
+            merged = merged and _merge(merged, v)
+        if merged is None:
+            return [out if v is None else v for v in ins] if out is not None else ins
+        return [merged if v is None or _partial(v) else v for v in ins]
+
+    def _complete(self, node, op, attrs, ins, full):
+        """Unknown (0) dimensions of partial inputs that the known outputs decide, as MXNet's
+        operators infer backward (FullyConnected: the batch size from its output).  A value
+        is taken from the outputs' dimensions when it alone reproduces them and a size no
+        output has (_PROBES[0]) does not: the outputs depend on that dimension."""
+        outs = [self.values.get((id(node), i)) for i in range(len(node.output_names()))]
+        if any(o is None or _partial(o) for o in outs):
+            return {}
+
+        def reproduces(i, shape):
+            trial = list(full)
+            trial[i] = shape
+            try:
+                return _shapes(op.infer_shape(attrs, trial)[1]) == outs
+            except Exception:
+                return False
+
+        found = {}
+        for i, shape in enumerate(ins):
+            if not _partial(shape) or shape.count(0) != 1:
+                continue
+            fill = lambda c: tuple(c if d == 0 else d for d in shape)   # noqa: E731
+            fits = [c for c in sorted({d for o in outs for d in o}) if reproduces(i, fill(c))]
+            if len(fits) == 1 and not reproduces(i, fill(_PROBES[0])):
+                found[i] = fill(fits[0])
+        return found
+
+    def _partial_node(self, node, op, attrs, ins, entries, n_in):
+        """One operator with partial input shapes.  Operators compute with known sizes only, so
+        the unknown dimensions are given two sizes no shape has (_PROBES): what comes out the
+        same both times does not depend on them and is known, the rest stays unknown (0).
+        Inputs are also completed backward from known outputs (``_complete``)."""
+        changed = False
+        if self._elementwise(op):   # (ins already merged with each other and the output)
+            merged = next(v for v in ins if v is not None)
+            for entry in entries[:n_in]:
+                changed |= self.set(entry[0], entry[1], merged, node.name)
+            return self.set(node, 0, merged, node.name) or changed
+        full = [None if _partial(v) else v for v in ins]
+        for i, shape in self._complete(node, op, attrs, ins, full).items():
+            changed |= self.set(entries[i][0], entries[i][1], shape, node.name)
+        runs = []
+        for size in _PROBES:
+            trial = [tuple(size if d == 0 else d for d in v) if _partial(v) else v for v in ins]
+            try:
+                new_in, outs, aux = op.infer_shape(attrs, trial)
+            except Exception:   # (a real inconsistency is reported once the sizes are known)
+                return changed
+            runs.append([_shapes(new_in), _shapes(outs), _shapes(aux or [])])
+        (new_in, outs, aux), other = runs
+        new_in, outs, aux = (_agreed(a, b) for a, b in zip((new_in, outs, aux), other))
+        for entry, value in zip(entries[:n_in], new_in):
+            changed |= self.set(entry[0], entry[1], value, node.name)
+        for entry, value in zip(entries[n_in:], aux):
+            changed |= self.set(entry[0], entry[1], value, node.name)
+        for i, value in enumerate(outs):
+            changed |= self.set(node, i, value, node.name)
+        return changed
 
     def _blame(self, node, op, attrs, ins, entries):
         """Name the input whose known value contradicts the others, MXNet-style."""
@@ -121,10 +232,10 @@ class _Solver:
         n_in = node.num_inputs()
         entries = node.inputs
         ins = [self.get(e) for e in entries[:n_in]]
-        if None in ins and self._elementwise(op):
-            out = self.values.get((id(node), 0))   # same-shape ops infer backward too
-            if out is not None:
-                ins = [out if v is None else v for v in ins]
+        if self._elementwise(op):   # same-shape ops infer backward too, and merge partials
+            ins = self._same(ins, self.values.get((id(node), 0)))
+        if self.kind == "shape" and any(_partial(v) for v in ins):
+            return self._partial_node(node, op, attrs, ins, entries, n_in)
         try:
             if self.kind == "shape":
                 new_in, outs, aux = op.infer_shape(attrs, ins)

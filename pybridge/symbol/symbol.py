@@ -348,8 +348,9 @@ def _collect(sym, order, solver, partial, unknown):
     args = [solver.values.get((id(n), 0)) for n in order if n.is_variable and id(n) not in aux]
     auxs = [solver.values.get((id(n), 0)) for n in order if n.is_variable and id(n) in aux]
     outs = [solver.values.get((id(n), i)) for n, i, _ in sym._heads]
-    if not partial and any(v is None for v in args + outs + auxs):
-        return None, None, None
+    undecided = any(isinstance(v, tuple) and 0 in v for v in solver.values.values())
+    if not partial and (undecided or any(v is None for v in args + outs + auxs)):
+        return None, None, None   # (0: a dimension inference could not decide, anywhere)
     fix = (lambda v: unknown if v is None else v)
     return [fix(v) for v in args], [fix(v) for v in outs], [fix(v) for v in auxs]
 
