@@ -39,8 +39,16 @@ def alias(*aliases):
     return reg
 
 
-def create(init, **kwargs):
-    """An initializer from an instance, a name, or a JSON string ``'["name", {...}]'``."""
+def create(init=None, /, **kwargs):
+    """An initializer from an instance, a name, or a JSON string ``'["name", {...}]'``.
+
+    ``init`` is positional only, as in MXNet's registry: an initializer may have its own
+    ``init`` keyword (FusedRNN); by keyword, the name is ``initializer=``."""
+    if init is None:
+        if "initializer" not in kwargs:
+            raise MXNetError("initializer.create: the initializer (a name, a JSON string or "
+                             "an Initializer) is required")
+        init = kwargs.pop("initializer")
     if isinstance(init, Initializer):
         return init
     if isinstance(init, dict):

@@ -191,11 +191,6 @@ def test_lstm_bias_initializer_sets_the_forget_gate():
     assert arr.asnumpy().tolist() == [0.0] * 3 + [2.5] * 3 + [0.0] * 6
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="pybridge.initializer.create(init, **kwargs) cannot re-create an "
-                          "initializer whose own keyword is 'init' (FusedRNN's __init__ "
-                          "attribute is '[\"fusedrnn\", {\"init\": null, ...}]', as MXNet "
-                          "writes it)")
 def test_fused_initializer_unpacks_to_the_global_rule():
     cell = mx.rnn.FusedRNNCell(3, num_layers=1, mode="lstm", forget_bias=1.5, prefix="q_")
     arr = mx.nd.zeros((4 * 3 * (2 + 3 + 2),))
