@@ -351,3 +351,42 @@ def test_image_record_iter_bad_input(tmp_path):
     shutil.copy(fix("single.rec"), tmp_path / "s.rec")
     with pytest.raises(MXNetError, match="input image size smaller than max_crop_size"):
         next(mx.io.ImageRecordIter(**dict(BASE, max_crop_size=100, min_crop_size=90)))
+
+
+def test_labels_from_path_imglist(tmp_path):
+    """The captcha example's setting: labels (label_width 4) from a list file, by image id."""
+    lines = ["%d\t%d\t%d\t%d\t%d\timg%d.png\n" % (i, 9 - i, i, 2 * i, 7, i) for i in range(7)]
+    (tmp_path / "l.lst").write_text("".join(reversed(lines)))
+    it = mx.io.ImageRecordIter(path_imglist=str(tmp_path / "l.lst"), label_width=4,
+                               mean_img=str(tmp_path / "mean.nd"), **BASE)
+    assert it.provide_label[0].shape == (7, 4)
+    batch = next(it)
+    want = np.array([[9 - i, i, 2 * i, 7] for i in batch.index.tolist()], np.float32)
+    assert np.array_equal(batch.label[0].asnumpy(), want)
+    # the mean image was computed from these images: subtracting it centres every pixel
+    assert np.abs(batch.data[0].asnumpy().mean(axis=0)).max() < 1e-3
+    (tmp_path / "short.lst").write_text("0\t1\timg0.png\n")
+    with pytest.raises(MXNetError, match="fewer than label_width=4 labels"):
+        mx.io.ImageRecordIter(path_imglist=str(tmp_path / "short.lst"), label_width=4, **BASE)
+
+
+def test_damaged_record_files_give_clear_errors(tmp_path):
+    """Every truncation and every single-byte change of a valid file: records or MXNetError."""
+    good = open(fix("raw.rec"), "rb").read()[:200]
+    rng = np.random.RandomState(0)
+    damaged = [good[:n] for n in range(len(good))]
+    for _ in range(200):
+        buf = bytearray(good)
+        buf[rng.randint(len(buf))] = rng.randint(256)
+        damaged.append(bytes(buf))
+    path = tmp_path / "d.rec"
+    for buf in damaged:
+        path.write_bytes(buf)
+        rec = mx.recordio.MXRecordIO(str(path), "r")
+        try:
+            for _ in range(50):
+                if rec.read() is None:
+                    break
+        except MXNetError as exc:
+            assert "MXRecordIO.read" in str(exc)
+        rec.close()
