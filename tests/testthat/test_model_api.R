@@ -220,7 +220,7 @@ test_that("bad input is an R error before training, and the session goes on", {
   expect_error(mx.model.FeedForward.create(net, d$x, d$y, array.layout = "colmajor",
                                            eval.metric = "accurasy"), "unknown eval.metric")
   expect_error(mx.model.FeedForward.create(net, d$x, d$y, array.layout = "colmajor",
-                                           learning.rat = 0.1), "unknown parameter")
+                                           learning.rte = 0.1), "unknown parameter")
   Empty <- setRefClass("Empty", contains = "Rcpp_MXArrayDataIter",
                        methods = list(reset = function() NULL, iter.next = function() FALSE,
                                       value = function() list(), num.pad = function() 0))
