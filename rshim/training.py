@@ -925,6 +925,11 @@ def draw_graph(symbol, shapes, path, rankdir="TB"):
     shape = None
     if shapes:
         shape = {k: _engine_shape(v, "graph.viz") for k, v in _as_dict(shapes).items()}
+        # as the real graph.viz: shapes that leave any edge unknown give a graph without
+        # edge labels rather than an error
+        args, outs, auxs = symbol.get_internals().infer_shape_partial(**shape)
+        if not all(args + outs + auxs):
+            shape = None
     from pybridge.visualization import _run_dot
     dot = mx.viz.plot_network(symbol, title="graph", save_format="png", shape=shape)
     args = ["-Tpng"] + (["-Grankdir=LR"] if rankdir == "LR" else [])
