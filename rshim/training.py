@@ -875,32 +875,68 @@ class _NoMetric:
         return []
 
 
+# Names the real initializer treats as parameters: one of these missing from a model is an
+# error, where any other free input (label, RNN state, sequence mask) is left as zeros.
+_PARAM_SUFFIXES = ("weight", "bias", "gamma", "beta", "moving_mean", "moving_var")
+
+
+def _free_input_shapes(symbol, data_name, data_shape, free):
+    """Shapes of the inputs in ``free`` (neither data nor parameters) from the data's shape.
+
+    Most come out of shape inference (labels of a loss head, RNN states, masks). A label that
+    only enters through a Reshape (one-to-one RNN graphs: ``reshape(label, shape = -1)``)
+    cannot be inferred backwards, by MXNet either; it takes the Reshape's output shape,
+    which that Reshape maps to itself.
+    """
+    args, _, _ = symbol.infer_shape_partial(**{data_name: data_shape})
+    shapes = {n: s for n, s in zip(symbol.list_arguments(), args) if n in free and s}
+    unknown = [n for n in free if n not in shapes]
+    if unknown:
+        internals = symbol.get_internals()
+        _, outs, _ = internals.infer_shape_partial(**{data_name: data_shape})
+        inferred = dict(zip(internals.list_outputs(), outs))
+        for node in internals._order():
+            if node.op not in ("Reshape", "reshape") or not node.inputs:
+                continue
+            src = node.inputs[0][0]
+            out = inferred.get(f"{node.name}_output")
+            if src.is_variable and src.name in unknown and out:
+                shapes.setdefault(src.name, tuple(out))
+    left = [n for n in free if n not in shapes]
+    if left:
+        raise MXNetError(f"cannot infer the shape of {', '.join(left)} from the data's shape; "
+                         "predict gives only data")
+    return shapes
+
+
 def predict(symbol, arg_params, aux_params, data, ctx, allow_extra):
-    """Outputs of the first head for every example of ``data`` (padding removed)."""
+    """Outputs of the first head for every example of ``data`` (padding removed).
+
+    As the real R predict: one executor bound from the data's shape, the model's parameters
+    copied in, every other input (labels, RNN states, masks) left as zeros.
+    """
     arg_params = _as_dict(arg_params)
     aux_params = _as_dict(aux_params)
-    arguments = set(symbol.list_arguments())
+    arguments = symbol.list_arguments()
     if allow_extra:
         arg_params = {k: v for k, v in arg_params.items() if k in arguments}
     data_name = "data"
-    descs = [DataDesc(data_name, tuple(data.provide_data[0][1]))]
-    labels = [a for a in symbol.list_arguments() if a.endswith("label")]
-    missing = [n for n in symbol.list_arguments()
-               if n != data_name and n not in labels and n not in arg_params]
+    data_shape = tuple(data.provide_data[0][1])
+    absent = [n for n in arguments if n != data_name and n not in arg_params]
+    missing = [n for n in absent if n.endswith(_PARAM_SUFFIXES)]
     missing += [n for n in symbol.list_auxiliary_states() if n not in aux_params]
     if missing:
         raise MXNetError(f"the model's parameters lack {', '.join(missing)}, which its symbol "
                          "needs")
-    mod = Module(symbol, data_names=[data_name], label_names=labels, context=ctx)
-    mod.bind(descs, None, for_training=False)
-    mod.set_params(arg_params, aux_params, allow_missing=False, allow_extra=bool(allow_extra))
+    shapes = _free_input_shapes(symbol, data_name, data_shape, absent)
+    ex = symbol.simple_bind(ctx, grad_req="null", **{data_name: data_shape}, **shapes)
+    ex.copy_params_from(arg_params, aux_params, allow_extra_params=bool(allow_extra))
     data.reset()
     outs = []
     while data.iter_next():
-        d = data.getdata()
         pad = data.getpad() or 0
-        mod.forward(DataBatch(data=[d[0]], label=None, pad=pad), is_train=False)
-        out = mod.get_outputs()[0].asnumpy()
+        ex.arg_dict[data_name][:] = data.getdata()[0]
+        out = ex.forward(is_train=False)[0].asnumpy()
         outs.append(out[:out.shape[0] - pad])
     data.reset()
     if not outs:
