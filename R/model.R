@@ -126,6 +126,42 @@ mx.model.select.layout.predict <- function(X, model) {
   invisible(NULL)
 }
 
+# The training loops' argument checks (mx.model.FeedForward.create, mx.model.buckets): the
+# counts named in `...` are positive whole numbers, `initializer` a function.
+.mx.model.check.loop <- function(fname, initializer, ...) {
+  counts <- list(...)
+  for (v in names(counts)) .mx.rnn.count(counts[[v]], v, fname)
+  if (!is.function(initializer)) {
+    stop(fname, ": initializer must be a function such as mx.init.uniform(0.01)", call. = FALSE)
+  }
+  invisible(NULL)
+}
+
+# The names of the symbol's data and label arguments: those ending in "data" and "label"
+# (internal, as in the real package, which example scripts call with mxnet:::).
+mx.model.check.arguments <- function(symbol) {
+  if (!is.mx.symbol(symbol)) {
+    stop("mx.model.check.arguments: symbol must be an MXSymbol", call. = FALSE)
+  }
+  data <- NULL
+  label <- NULL
+  for (nm in arguments(symbol)) {
+    if (endsWith(nm, "data")) {
+      if (!is.null(data)) {
+        stop("mx.model.check.arguments: Multiple fields contains suffix data", call. = FALSE)
+      }
+      data <- nm
+    }
+    if (endsWith(nm, "label")) {
+      if (!is.null(label)) {
+        stop("mx.model.check.arguments: Multiple fields contains suffix label", call. = FALSE)
+      }
+      label <- nm
+    }
+  }
+  c(data, label)
+}
+
 mx.model.FeedForward.create <- function(symbol, X, y = NULL, ctx = NULL, begin.round = 1,
                                         num.round = 10, optimizer = "sgd",
                                         initializer = mx.init.uniform(0.01),
@@ -139,15 +175,8 @@ mx.model.FeedForward.create <- function(symbol, X, y = NULL, ctx = NULL, begin.r
                                         metric_cpu = TRUE, ...) {
   fname <- "mx.model.FeedForward.create"
   if (!is.mx.symbol(symbol)) stop(fname, ": symbol must be an MXSymbol", call. = FALSE)
-  for (v in c("begin.round", "num.round", "array.batch.size")) {
-    val <- get(v)
-    if (!is.numeric(val) || length(val) != 1L || is.na(val) || val != round(val) || val < 1) {
-      stop(fname, ": ", v, " must be a positive integer", call. = FALSE)
-    }
-  }
-  if (!is.function(initializer)) {
-    stop(fname, ": initializer must be a function such as mx.init.uniform(0.01)", call. = FALSE)
-  }
+  .mx.model.check.loop(fname, begin.round = begin.round, num.round = num.round,
+                       array.batch.size = array.batch.size, initializer = initializer)
   verbose <- isTRUE(verbose)
   if (is.data.frame(X)) X <- data.matrix(X)
   if (is.array(X) || is.matrix(X) || (is.numeric(X) && is.null(dim(X)))) {
@@ -203,10 +232,13 @@ mx.model.FeedForward.create <- function(symbol, X, y = NULL, ctx = NULL, begin.r
   if (!is.list(ctx) || !length(ctx) || !all(vapply(ctx, is.mx.context, logical(1)))) {
     stop(fname, ": ctx must be mx.context or list of mx.context", call. = FALSE)
   }
-  if (length(ctx) > 1L && verbose) {
-    message("Training on ", length(ctx), " devices is not supported by this engine; using the first")
-  }
   ctx1 <- ctx[[1L]]
+  # the engine trains on one device: say so in the words of the engine's Module, and count
+  # the devices actually used in the "Start training" line below
+  if (length(ctx) > 1L && verbose) {
+    message("Training on ", ctx1$device, "(", ctx1$device_id, ") only; data parallelism over ",
+            length(ctx), " devices is not supported by this engine")
+  }
   batch.size <- shapes$input[[1L]][[length(shapes$input[[1L]])]]
   if (is.character(optimizer)) {
     optimizer <- mx.opt.create(optimizer, rescale.grad = (1 / batch.size), ...)
@@ -292,7 +324,7 @@ mx.model.FeedForward.create <- function(symbol, X, y = NULL, ctx = NULL, begin.r
       if (inherits(cond, "message")) message(cond) else warning(cond)
     }
   }
-  if (verbose) message("Start training with ", length(ctx), " devices")
+  if (verbose) message("Start training with 1 devices")
   for (iteration in seq.int(begin.round, length.out = max(0, num.round - begin.round + 1))) {
     res <- tryCatch(.mx.method(fname, trainer, "epoch", list(iteration)),
                     error = function(e) {

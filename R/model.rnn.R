@@ -124,11 +124,8 @@ mx.model.buckets <- function(symbol, train.data, eval.data = NULL, metric = NULL
   if (is.list(symbol) && !is.mx.bucket.iter(train.data)) {
     stop(fname, ": a list of symbols needs train.data made by mx.io.bucket.iter", call. = FALSE)
   }
-  .mx.rnn.count(begin.round, "begin.round", fname)
-  .mx.rnn.count(num.round, "num.round", fname)
-  if (!is.function(initializer)) {
-    stop(fname, ": initializer must be a function such as mx.init.uniform(0.01)", call. = FALSE)
-  }
+  .mx.model.check.loop(fname, begin.round = begin.round, num.round = num.round,
+                       initializer = initializer)
   verbose <- isTRUE(verbose)
   .mx.buckets.first(train.data, "train.data", fname)
   if (!is.null(eval.data)) .mx.buckets.first(eval.data, "eval.data", fname)
