@@ -133,3 +133,82 @@ def sequence_reverse(data, lengths=None, **_):
         k = data.shape[0] if lengths is None else int(lengths[i])
         out[:k, i] = data[:k, i][::-1]
     return out
+
+
+# ------------------------------------------------------------------ the previous engine path
+# The RNN operator as the engine computed it before its fused node (Chainer functions, one
+# graph node per step): kept here as an independent reference for the fused node's gradients.
+def composed_rnn(data, parameters, state, state_cell=None, lengths=None, *, mode, state_size,
+                 num_layers, bidirectional=False, projection_size=None):
+    """[output, hy(, cy)] as Chainer Variables built from ``data``, ``parameters``, ... (Chainer
+    Variables or arrays), so that ``chainer.grad`` or ``backward`` gives their gradients."""
+    import chainer
+    import chainer.functions as F
+    xp = chainer.backend.get_array_module(data)
+    t_len, n, c_in = data.shape
+    d = 1 + bool(bidirectional)
+    g, h, r = GATES[mode], state_size, projection_size or state_size
+    shapes = []
+    for layer in range(num_layers):
+        width = c_in if layer == 0 else r * d
+        shapes += ([(g * h, width), (g * h, r)] + ([(r, h)] if projection_size else [])) * d
+    shapes += [(g * h,)] * (2 * num_layers * d)
+    cuts = list(np.cumsum([int(np.prod(s)) for s in shapes[:-1]]))
+    pieces = [F.reshape(p, s) for p, s in
+              zip(F.split_axis(parameters, cuts, axis=0, force_tuple=True), shapes)]
+    per = 3 if projection_size else 2
+    n_w = per * num_layers * d
+    weights, biases = pieces[:n_w], pieces[n_w:]
+    # F.lstm wants gates interleaved per unit (a=g, i, f, o): new row 4k + j reads block(j)*H + k
+    order = (np.array([2, 0, 1, 3])[None, :] * h + np.arange(h)[:, None]).reshape(-1)
+    valid = None
+    if lengths is not None:
+        lens = np.asarray(chainer.backend.CpuDevice().send(
+            lengths.array if isinstance(lengths, chainer.Variable) else lengths)).astype(int)
+        valid = [xp.asarray((t < lens)[:, None]) for t in range(t_len)]
+    h0 = F.separate(state, axis=0)
+    c0 = F.separate(state_cell, axis=0) if state_cell is not None else [None] * len(h0)
+    x, hy, cy = data, [], []
+    for layer in range(num_layers):
+        x2d = F.reshape(x, (t_len * n, x.shape[2]))
+        outs = []
+        for direction in range(d):
+            k = layer * d + direction
+            w_x, w_h = weights[per * k], weights[per * k + 1]
+            w_r = weights[per * k + 2] if projection_size else None
+            b_x, b_h = biases[2 * k], biases[2 * k + 1]
+            if mode == "lstm":
+                w_x, w_h = F.permutate(w_x, order, axis=0), F.permutate(w_h, order, axis=0)
+                proj = F.linear(x2d, w_x, F.permutate(b_x + b_h, order, axis=0))
+            else:
+                proj = F.linear(x2d, w_x, b_x if mode == "gru" else b_x + b_h)
+            proj = F.split_axis(proj, t_len, axis=0, force_tuple=True)
+            steps = range(t_len) if direction == 0 else range(t_len - 1, -1, -1)
+            hs, cs, ys = h0[k], c0[k], [None] * t_len
+            for t in steps:
+                if mode == "lstm":
+                    c_new, h_new = F.lstm(cs, proj[t] + F.linear(hs, w_h))
+                    if w_r is not None:
+                        h_new = F.linear(h_new, w_r)
+                elif mode == "gru":
+                    hw = F.linear(hs, w_h, b_h)
+                    rz = F.sigmoid(proj[t][:, :2 * h] + hw[:, :2 * h])
+                    n_gate = F.tanh(proj[t][:, 2 * h:] + rz[:, :h] * hw[:, 2 * h:])
+                    h_new, c_new = n_gate + rz[:, h:] * (hs - n_gate), None
+                else:
+                    pre = proj[t] + F.linear(hs, w_h)
+                    h_new = F.relu(pre) if mode == "rnn_relu" else F.tanh(pre)
+                    c_new = None
+                if valid is None:
+                    ys[t], hs, cs = h_new, h_new, c_new
+                else:
+                    keep = xp.broadcast_to(valid[t], h_new.shape)
+                    ys[t] = F.where(keep, h_new, xp.zeros(h_new.shape, h_new.dtype))
+                    hs = F.where(keep, h_new, hs)
+                    if c_new is not None:      # (the cell is H wide, h P wide under projection)
+                        cs = F.where(xp.broadcast_to(valid[t], c_new.shape), c_new, cs)
+            outs.append(F.stack(ys, axis=0))
+            hy.append(hs)
+            cy.append(cs)
+        x = outs[0] if d == 1 else F.concat(outs, axis=2)
+    return [x, F.stack(hy, axis=0)] + ([F.stack(cy, axis=0)] if mode == "lstm" else [])

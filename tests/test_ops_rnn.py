@@ -375,3 +375,69 @@ def test_sequence_results_are_not_views_of_the_input(op):
     before = out.asnumpy().copy()
     x[:] = -1
     np.testing.assert_array_equal(out.asnumpy(), before)
+
+
+# ------------------------------------------------------------------ the fused node vs the composition
+def _random_config(rng, mode, projection):
+    cfg = dict(mode=mode, state_size=int(rng.integers(2, 7)), num_layers=int(rng.integers(1, 3)),
+               bidirectional=bool(rng.integers(0, 2)))
+    if projection:
+        cfg["projection_size"] = int(rng.integers(1, cfg["state_size"] + 1))
+    return cfg, int(rng.integers(1, 6)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
+
+
+def _fused_and_composed(cfg, t, n, c, lengths, heads_used, rng):
+    """Outputs and gradients (of sum(output_k * head_k) over the outputs in heads_used) of
+    data, parameters, state(, state_cell) from the engine's RNN node and from the previous
+    composition (tests/rnn_reference.composed_rnn), in float64."""
+    import chainer
+    from pybridge.registry import OpCall, get_op
+    r = cfg.get("projection_size") or cfg["state_size"]
+    states = cfg["num_layers"] * (1 + cfg["bidirectional"])
+    size = ref.param_count(cfg["mode"], cfg["num_layers"], cfg["bidirectional"], c,
+                           cfg["state_size"], cfg.get("projection_size"))
+    arrays = [rng.standard_normal((t, n, c)), rng.uniform(-0.7, 0.7, size),
+              rng.standard_normal((states, n, r))]
+    if cfg["mode"] == "lstm":
+        arrays.append(rng.standard_normal((states, n, cfg["state_size"])))
+    op = get_op("RNN")
+    attrs = op.parse_attrs(dict(cfg, state_outputs=True,
+                                use_sequence_length=lengths is not None))
+    results = []
+    for engine in ("fused", "composed"):
+        variables = [chainer.Variable(a.copy()) for a in arrays]
+        if engine == "fused":
+            extra = [] if lengths is None else [np.asarray(lengths, np.float64)]
+            outs = op.compute(OpCall(chainer.functions, np, attrs, True), *variables, *extra)
+        else:
+            outs = ref.composed_rnn(*variables, lengths=lengths, **cfg)
+        heads = [np.random.default_rng(7 + k).standard_normal(o.shape)
+                 for k, o in enumerate(outs)]
+        loss = sum(chainer.functions.sum(outs[k] * heads[k]) for k in heads_used)
+        grads = chainer.grad([loss], variables)
+        results.append(([o.array for o in outs], [g.array for g in grads]))
+    return results
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_fused_node_gradients_match_the_previous_composition(seed):
+    """Random configurations (mode, layers, directions, sizes, projection, sequence lengths,
+    which outputs carry a gradient): the fused node's outputs and the gradients of data,
+    parameters, state and state_cell equal the per-step Chainer composition's (float64).
+    Modes cycle with the seed; every third seed is bidirectional with sequence lengths (so
+    each mode gets two such cases); seeds 6, 14, 22 are LSTMs with a projection."""
+    rng = np.random.default_rng(seed)
+    cfg, t, n, c = _random_config(rng, list(ref.GATES)[seed % 4], seed % 8 == 6)
+    if seed % 3 == 0:
+        cfg["bidirectional"] = True
+    lengths = rng.integers(1, t + 1, n) if seed % 3 == 0 or rng.random() < 0.3 else None
+    n_out = 3 if cfg["mode"] == "lstm" else 2
+    used = [k for k in range(n_out) if rng.random() < 0.7] or [int(rng.integers(n_out))]
+    (outs, grads), (want_outs, want_grads) = _fused_and_composed(cfg, t, n, c, lengths, used,
+                                                                 rng)
+    names = ["data", "parameters", "state", "state_cell"]
+    for k, (got, want) in enumerate(zip(outs, want_outs)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=f"output {k}")
+    for name, got, want in zip(names, grads, want_grads):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11,
+                                   err_msg=f"{cfg} lengths={lengths} heads={used}: {name}")

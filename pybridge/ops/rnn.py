@@ -16,11 +16,15 @@ Layout and semantics are MXNet's (src/operator/rnn-inl.h, rnn_impl.h):
 - projection_size P (LSTM only, P <= H): the state that recurs and is output is
   r = W_hr h (P values); h2h weights are (4H, P) and each (layer, direction) has W_hr (P, H)
   right after its h2h weights; state/hy/output use P, state_cell/cy keep H.  (MXNet 1.9.1's
-  CPU build runs this in inference only; gradients come from Chainer here.)
-Each layer does one GEMM for the input projection over all time steps; only the recurrent
-product is computed step by step.  LSTM steps use Chainer's fused cell ``F.lstm`` (gates
-interleaved a, i, f, o per unit), so the gate rows are permuted once per call.
+  CPU build runs this in inference only; here it also trains.)
+The whole operator is one graph node (FusedRNN) whose forward runs the time loops on the
+arrays directly: per layer and direction one GEMM for the input projection of all steps, then
+per step one GEMM for the recurrent product into the gate buffer and the gates activated in
+place.  Its backward is backprop through time written out: per step the gate gradients and one
+GEMM for the state gradient, then each weight gradient as one GEMM over all steps.
 """
+import contextlib
+
 from .._compat import chainer
 from ..base import MXNetError
 from ..registry import Kind, Param, register
@@ -118,130 +122,367 @@ def _infer_type(attrs, types):
 
 
 # ---------------------------------------------------------------- parameters
-def _unpack(call, parameters, n_in, attrs):
-    """Per (layer, direction): (W_i2h, W_h2h, b_i2h, b_h2h, W_hr or None) from the flat
-    vector."""
+def _layout(attrs, n_in):
+    """Per (layer, direction): (offset, shape) in the flat parameter vector of W_i2h, W_h2h,
+    b_i2h, b_h2h and W_hr (None without a projection)."""
     d, h, g, r = 1 + attrs.bidirectional, attrs.state_size, GATES[attrs.mode], _out_size(attrs)
-    per = 3 if attrs.projection_size else 2
-    shapes = []
+    pos, weights = 0, []
     for layer in range(attrs.num_layers):
         width = n_in if layer == 0 else r * d
-        shapes += ([(g * h, width), (g * h, r)] + ([(r, h)] if per == 3 else [])) * d
-    shapes += [(g * h,)] * (2 * attrs.num_layers * d)
-    cuts, pos = [], 0
-    for s in shapes[:-1]:
-        pos += s[0] * (s[1] if len(s) == 2 else 1)
-        cuts.append(pos)
-    pieces = call.F.split_axis(parameters, cuts, axis=0, force_tuple=True)
-    pieces = [call.F.reshape(p, s) if len(s) == 2 else p for p, s in zip(pieces, shapes)]
-    n_w = per * attrs.num_layers * d
-    weights, biases = pieces[:n_w], pieces[n_w:]
-    return [(weights[per * k], weights[per * k + 1], biases[2 * k], biases[2 * k + 1],
-             weights[per * k + 2] if per == 3 else None) for k in range(attrs.num_layers * d)]
+        for _ in range(d):
+            entry = []
+            for shape in [(g * h, width), (g * h, r)] + ([(r, h)] if attrs.projection_size else []):
+                entry.append((pos, shape))
+                pos += shape[0] * shape[1]
+            weights.append(entry)
+    out = []
+    for entry in weights:
+        out.append((entry[0], entry[1], (pos, (g * h,)), (pos + g * h, (g * h,)),
+                    entry[2] if attrs.projection_size else None))
+        pos += 2 * g * h
+    return out
 
 
-def _lstm_order(xp, h):
-    """Row permutation from MXNet's gate blocks (i, f, g, o) to F.lstm's interleaved
-    (a=g, i, f, o) per unit: new row 4k + j reads MXNet row block(j)*H + k."""
-    block = xp.asarray([2, 0, 1, 3], dtype="int32")
-    return (block[None, :] * h + xp.arange(h, dtype="int32")[:, None]).reshape(-1)
-
-
-# ---------------------------------------------------------------- GRU cell
-class GRUCell(chainer.function_node.FunctionNode):
-    """One GRU step as one graph node (like Chainer's own F.lstm for LSTM): eleven elementwise
-    Chainer functions per step cost more in per-node overhead than the arithmetic itself.
-
-    Inputs: xp (N, 3H) input projection with b_i2h, hw (N, 3H) = h W_h2h^T + b_h2h, h (N, H).
-    r = sigmoid(xp_r + hw_r), z = sigmoid(xp_z + hw_z), n = tanh(xp_n + r * hw_n),
-    h' = (1 - z) * n + z * h.
-    """
-
-    def forward(self, inputs):
-        x, hw, h = inputs
-        xp = chainer.backend.get_array_module(x)
-        k = h.shape[1]
-        half = x.dtype.type(0.5)
-        rz = xp.tanh((x[:, :2 * k] + hw[:, :2 * k]) * half) * half + half   # sigmoid
-        r, z = rz[:, :k], rz[:, k:]
-        n = xp.tanh(x[:, 2 * k:] + r * hw[:, 2 * k:])
-        h_minus_n = h - n
-        self._saved = (rz, n, h_minus_n, hw[:, 2 * k:])
-        return n + z * h_minus_n,
-
-    def backward(self, indexes, grad_outputs):
-        gh = grad_outputs[0].array
-        xp = chainer.backend.get_array_module(gh)
-        rz, n, h_minus_n, hw_n = self._saved
-        k = n.shape[1]
-        r, z = rz[:, :k], rz[:, k:]
-        gn = gh * (1 - z) * (1 - n * n)             # through tanh
-        gx = xp.empty((gh.shape[0], 3 * k), dtype=gh.dtype)
-        gx[:, :k] = gn * hw_n * r * (1 - r)          # reset gate, through its sigmoid
-        gx[:, k:2 * k] = gh * h_minus_n * z * (1 - z)
-        gx[:, 2 * k:] = gn
-        ghw = gx.copy()
-        ghw[:, 2 * k:] = gn * r
-        grads = {0: gx, 1: ghw, 2: gh * z}
-        return tuple(chainer.Variable(grads[i]) for i in indexes)
-
-
-def gru_cell(F, x, hw, h):
-    if F is chainer.functions:
-        return GRUCell().apply((x, hw, h))[0]
-    return GRUCell().forward((x, hw, h))[0]       # imperative: arrays, no graph
+def _views(flat, layout):
+    """The layout's pieces as views of ``flat`` (the parameters, or their gradient)."""
+    def view(piece):
+        if piece is None:
+            return None
+        pos, shape = piece
+        return flat[pos:pos + shape[0] * (shape[1] if len(shape) == 2 else 1)].reshape(shape)
+    return [tuple(view(p) for p in entry) for entry in layout]
 
 
 # ---------------------------------------------------------------- one direction of one layer
-def _run_direction(call, mode, xproj, w_h2h, b_h2h, w_hr, h, c, steps, valid):
-    """The recurrence over ``steps`` (time indices in processing order).
+def _sigmoid_(xp, a):
+    """In place: a <- 1 / (1 + exp(a)), i.e. the logistic function of -a.  The gates that go
+    through it are computed negated (their weight rows scaled by -1, exact in floating point):
+    exp and a reciprocal on whole rows are faster than tanh, and there is no negation pass."""
+    xp.exp(a, out=a)
+    a += 1
+    xp.reciprocal(a, out=a)
 
-    xproj: T pieces (N, G*H) of the input projection (biases included, except GRU's h2h bias).
-    w_hr: LSTM projection weights (P, H) or None; with it h is the projected state r.
-    valid: None, or per time step a (N, 1) boolean mask of batch items still inside their
-    sequence (use_sequence_length): outside it the state is carried and the output is zero.
-    Returns (outputs in time order, final h, final c).
+
+def _gate_scale(xp, mode, h, dt):
+    """Per gate row, the factor the forward pass scales the weights by: -1 for sigmoid gates
+    (see _sigmoid_), -2 for LSTM's tanh gate (tanh(x) = 2 sigmoid(2x) - 1, so all four LSTM
+    gates go through one _sigmoid_ call per step), 1 for GRU's n gate."""
+    scale = xp.full((GATES[mode] * h,), -1, dt)
+    scale[2 * h:3 * h] = -2 if mode == "lstm" else 1
+    return scale
+
+
+def _quiet(xp):
+    """exp overflows to inf on purpose in _sigmoid_ (1 / inf = 0): no NumPy warning for it."""
+    import numpy
+    return numpy.errstate(over="ignore") if xp is numpy else contextlib.nullcontext()
+
+
+def _forward_dir(xp, mode, x2d, wts, h0, c0, steps, masks, y, hy, cy):
+    """The recurrence of one direction of one layer over all time steps.
+
+    x2d (T*N, I): the layer input; wts: (W_i2h, W_h2h, b_i2h, b_h2h, W_hr or None); h0 (N, R),
+    c0 (N, H) (LSTM) the initial states; steps: time indices in processing order; masks: None
+    or per time step ((N, 1) inside the sequence, (N, 1) past its end); y (T, N, R): the view
+    of the layer output to fill, or None (forward direction, no masks): then the states are
+    written straight into a new output, saved["y"]; hy, cy: views to fill with the final
+    states.  Returns what the backward pass needs.
     """
-    F = call.F
-    outs = [None] * len(steps)
-    for t in steps:
-        x_t = xproj[t]
-        if mode == "lstm":
-            c_new, h_new = F.lstm(c, x_t + F.linear(h, w_h2h))
-            if w_hr is not None:
-                h_new = F.linear(h_new, w_hr)
-        elif mode == "gru":
-            h_new, c_new = gru_cell(F, x_t, F.linear(h, w_h2h, b_h2h), h), None
-        else:
-            pre = x_t + F.linear(h, w_h2h)
-            h_new, c_new = (F.relu(pre) if mode == "rnn_relu" else F.tanh(pre)), None
-        if valid is None:
-            outs[t], h, c = h_new, h_new, c_new
-        else:
-            keep = call.xp.broadcast_to(valid[t], h_new.shape)
-            outs[t] = F.where(keep, h_new, call.xp.zeros(h_new.shape, raw(h_new).dtype))
-            h = F.where(keep, h_new, h)
-            c = F.where(keep, c_new, c) if c_new is not None else None
-    return outs, h, c
-
-
-def _project(call, mode, x2d, w, b_i2h, b_h2h, steps, order):
-    """Input projection for all time steps in one GEMM, split into per-step pieces."""
-    F = call.F
-    if mode == "lstm":
-        w, bias = F.permutate(w, order, axis=0), F.permutate(b_i2h + b_h2h, order, axis=0)
-    elif mode == "gru":
-        bias = b_i2h
+    w, u, bx, bh, whr = wts
+    t_len, n, dt = len(steps), h0.shape[0], x2d.dtype
+    gh, r = u.shape
+    h = gh // GATES[mode]
+    # the input projection of all steps in one GEMM; each step then adds h W_h2h^T in place,
+    # and the gates are activated in place (kept for backward).  Sigmoid gates are computed
+    # negated (see _gate_scale); GRU's b_h2h goes inside r * (...), so it joins the step.
+    if mode in ("lstm", "gru"):
+        scale = _gate_scale(xp, mode, h, dt)
+        w, u = w * scale[:, None], u * scale[:, None]
+        bx, bh = bx * scale, bh * scale
+    gates = xp.matmul(x2d, w.T).reshape(t_len, n, gh)
+    gates += bx if mode == "gru" else bx + bh
+    direct = y is None        # one forward direction without masks: states are the output
+    if direct:
+        buf = xp.empty((t_len + 1, n, r), dt)
+        hs, y = buf[:t_len], buf[1:]
+        h_next = [buf[k + 1] for k in range(t_len)]
     else:
-        bias = b_i2h + b_h2h
-    return F.split_axis(F.linear(x2d, w, bias), steps, axis=0, force_tuple=True)
+        hs = xp.empty((t_len, n, r), dt)          # the state entering each step, by time
+        h_next = [hs[steps[k + 1]] for k in range(t_len - 1)] + [hy]
+    hs[steps[0]] = h0
+    rec = xp.empty((n, gh), dt)
+    tmp = xp.empty((n, h), dt)
+    u_t = u.T
+    saved = {"gates": gates, "hs": hs, "y": y}
+    if mode == "lstm":
+        cs = saved["cs"] = xp.empty((t_len, n, h), dt)       # the cell entering each step
+        cs[steps[0]] = c0
+        c_next = [cs[steps[k + 1]] for k in range(t_len - 1)] + [cy]
+        tc = saved["tc"] = xp.empty((t_len, n, h), dt)       # tanh of the new cell
+        hraw = saved["hraw"] = None if whr is None else xp.empty((t_len, n, h), dt)
+    elif mode == "gru":
+        hw = saved["hw"] = xp.empty((t_len, n, gh), dt)      # h W_h2h^T + b_h2h
+    for k, t in enumerate(steps):
+        h_in, h_out, g = hs[t], h_next[k], gates[t]
+        if mode == "lstm":
+            c_in, c_out = cs[t], c_next[k]
+            xp.matmul(h_in, u_t, out=rec)
+            g += rec
+            _sigmoid_(xp, g)
+            cand = g[:, 2 * h:3 * h]
+            cand *= 2
+            cand -= 1
+            xp.multiply(g[:, h:2 * h], c_in, out=c_out)
+            xp.multiply(g[:, :h], g[:, 2 * h:3 * h], out=tmp)
+            c_out += tmp
+            xp.tanh(c_out, out=tc[t])
+            if whr is None:
+                xp.multiply(g[:, 3 * h:], tc[t], out=h_out)
+            else:
+                xp.multiply(g[:, 3 * h:], tc[t], out=hraw[t])
+                xp.matmul(hraw[t], whr.T, out=h_out)
+        elif mode == "gru":
+            hwt = hw[t]
+            xp.matmul(h_in, u_t, out=hwt)
+            hwt += bh
+            rz, nn = g[:, :2 * h], g[:, 2 * h:]
+            rz += hwt[:, :2 * h]
+            _sigmoid_(xp, rz)
+            xp.multiply(rz[:, :h], hwt[:, 2 * h:], out=tmp)
+            nn += tmp
+            xp.tanh(nn, out=nn)
+            xp.subtract(h_in, nn, out=h_out)           # h' = n + z * (h - n)
+            h_out *= rz[:, h:]
+            h_out += nn
+        else:
+            xp.matmul(h_in, u_t, out=rec)
+            g += rec
+            if mode == "rnn_relu":
+                xp.maximum(g, 0, out=g)
+            else:
+                xp.tanh(g, out=g)
+            h_out[...] = g
+        if masks is None:
+            if not direct:
+                y[t] = h_out
+        else:                      # past its length an item keeps its state, outputs zeros
+            valid, done = masks[t]
+            xp.copyto(h_out, h_in, where=done)
+            if mode == "lstm":
+                xp.copyto(c_out, c_in, where=done)
+            xp.multiply(h_out, valid, out=y[t])
+    if direct:
+        hy[...] = buf[t_len]
+    return saved
 
 
-def _dropout(call, y, p):
-    dt = raw(y).dtype
-    mask = (uniform(call.xp, 0.0, 1.0, y.shape, dt) >= p).astype(dt) * dt.type(1.0 / (1.0 - p))
-    return y * mask
+def _step_factors(xp, mode, saved):
+    """For every step at once, what multiplies the gradient of the new state (and, LSTM, of the
+    new cell) to give the gate gradients before activation, so that each backward step is a
+    few whole-array products.  From the activations the forward pass kept."""
+    g = saved["gates"]
+    t_len, n, gh = g.shape
+    if mode == "lstm":
+        h = gh // 4
+        g4 = g.reshape(t_len, n, 4, h)
+        i, f, cand, o = g4[:, :, 0], g4[:, :, 1], g4[:, :, 2], g4[:, :, 3]
+        tc = saved["tc"]
+        to_gates = xp.empty((t_len, n, 3, h), g.dtype)      # dc' -> i, f, g
+        for k, (act, other) in enumerate(((i, cand), (f, saved["cs"]))):
+            slot = to_gates[:, :, k]
+            xp.multiply(act, act, out=slot)
+            xp.subtract(act, slot, out=slot)                 # sigmoid' = s (1 - s)
+            slot *= other
+        slot = to_gates[:, :, 2]
+        xp.multiply(cand, cand, out=slot)
+        xp.subtract(1, slot, out=slot)                       # tanh' = 1 - t^2
+        slot *= i
+        to_o = o - o * o                                     # dh' -> o
+        to_o *= tc
+        to_cell = 1 - tc * tc                                # dh' -> dc'
+        to_cell *= o
+        return to_gates, to_o, to_cell
+    if mode == "gru":
+        h = gh // 3
+        r, z, nn = g[..., :h], g[..., h:2 * h], g[..., 2 * h:]
+        to_n = 1 - nn * nn                                   # dh' -> n before its tanh
+        to_n *= 1 - z
+        factors = xp.empty((t_len, n, 3, h), g.dtype)       # dh' -> r, z, and the h2h n part
+        xp.multiply(r, r, out=factors[:, :, 0])
+        xp.subtract(r, factors[:, :, 0], out=factors[:, :, 0])
+        factors[:, :, 0] *= saved["hw"][..., 2 * h:]
+        factors[:, :, 0] *= to_n
+        xp.multiply(z, z, out=factors[:, :, 1])
+        xp.subtract(z, factors[:, :, 1], out=factors[:, :, 1])
+        factors[:, :, 1] *= saved["hs"] - nn
+        xp.multiply(to_n, r, out=factors[:, :, 2])
+        return factors, to_n
+    return ((g > 0).astype(g.dtype) if mode == "rnn_relu" else 1 - g * g),
 
+
+def _backward_dir(xp, mode, x2d, wts, saved, steps, masks, dy, dhy, dcy, grads, need_dx):
+    """Backprop through time for one direction of one layer (see _forward_dir).
+
+    dy (T, N, R): the view of the gradient of the layer output, or None; dhy, dcy: gradients of
+    the final states, or None; grads: views of the parameter gradient to write.  Per step the
+    gate gradients and one GEMM for the state gradient; the weight gradients afterwards as
+    one GEMM each over all steps.  Returns the gradients of x2d (None unless need_dx), h0, c0.
+    """
+    w, u, bx, bh, whr = wts
+    gw, gu, gbx, gbh, gwhr = grads
+    gates, hs = saved["gates"], saved["hs"]
+    t_len, n, gh = gates.shape
+    r, dt = u.shape[1], gates.dtype
+    h = gh // GATES[mode]
+    dh = xp.zeros((n, r), dt) if dhy is None else dhy
+    dc = (xp.zeros((n, h), dt) if dcy is None else dcy) if mode == "lstm" else None
+    dg = xp.empty_like(gates)            # gradient of the gates before their activation
+    factors = _step_factors(xp, mode, saved)
+    if mode == "lstm":
+        dr = None if whr is None else xp.empty((t_len, n, r), dt)
+    elif mode == "gru":
+        dhs = xp.empty((t_len, n, h), dt)    # gradient of each new state
+    for k in range(t_len - 1, -1, -1):
+        t = steps[k]
+        dh_new = dhs[t] if mode == "gru" else xp.empty((n, r), dt)
+        if dy is not None:
+            xp.add(dh, dy[t], out=dh_new)
+        else:
+            dh_new[...] = dh
+        if masks is not None:
+            valid, done = masks[t]
+            carry_h = dh * done
+            dh_new *= valid
+            if mode == "lstm":
+                carry_c, dc = dc * done, dc * valid
+        dgt = dg[t]
+        if mode == "lstm":
+            to_gates, to_o, to_cell = factors
+            if whr is not None:
+                dr[t] = dh_new
+                dh_new = xp.matmul(dh_new, whr)
+            dc_new = dh_new * to_cell[t]
+            dc_new += dc
+            xp.multiply(dc_new[:, None, :], to_gates[t], out=dgt.reshape(n, 4, h)[:, :3])
+            xp.multiply(dh_new, to_o[t], out=dgt[:, 3 * h:])
+            dc = xp.multiply(dc_new, gates[t, :, h:2 * h], out=dc_new)
+            dh = xp.matmul(dgt, u)
+        elif mode == "gru":
+            xp.multiply(dh_new[:, None, :], factors[0][t], out=dgt.reshape(n, 3, h))
+            dh = xp.matmul(dgt, u)
+            dh_new = dh_new * gates[t, :, h:2 * h]         # h' = ... + z h
+            dh += dh_new
+        else:
+            xp.multiply(dh_new, factors[0][t], out=dgt)
+            dh = xp.matmul(dgt, u)
+        if masks is not None:
+            dh += carry_h
+            if mode == "lstm":
+                dc += carry_c
+    flat = dg.reshape(t_len * n, gh)
+    xp.matmul(flat.T, hs.reshape(t_len * n, r), out=gu)
+    flat.sum(axis=0, out=gbh)
+    if mode == "gru":            # from the h2h product to the input projection: n's gradient
+        xp.multiply(dhs, factors[1], out=dg[..., 2 * h:])
+        flat.sum(axis=0, out=gbx)
+    else:
+        gbx[...] = gbh
+    xp.matmul(flat.T, x2d, out=gw)
+    if whr is not None:
+        xp.matmul(dr.reshape(t_len * n, r).T, saved["hraw"].reshape(t_len * n, h), out=gwhr)
+    return (xp.matmul(flat, w) if need_dx else None), dh, dc
+
+
+# ---------------------------------------------------------------- all layers: one graph node
+class FusedRNN(chainer.function_node.FunctionNode):
+    """The whole operator (every layer and direction) as one graph node: forward runs the time
+    loops on arrays (NumPy or CuPy), backward is backprop through time written out.  One node
+    instead of several per time step: at small sizes the per-node overhead was most of the
+    time.  Inputs data, parameters, state (, state_cell); outputs output, hy (, cy)."""
+
+    def __init__(self, attrs, masks, train, keep):
+        super().__init__()
+        self.attrs, self.masks, self.train, self.keep = attrs, masks, train, keep
+
+    def _steps(self, t_len, direction):
+        return list(range(t_len)) if direction == 0 else list(range(t_len - 1, -1, -1))
+
+    def forward(self, inputs):
+        a = self.attrs
+        data, params, state = inputs[:3]
+        cell = inputs[3] if a.mode == "lstm" else None
+        xp = chainer.backend.get_array_module(data)
+        t_len, n, dt = data.shape[0], data.shape[1], data.dtype
+        dirs, r = 1 + a.bidirectional, _out_size(a)
+        self.layout = _layout(a, data.shape[2])
+        self.wts = _views(xp.ascontiguousarray(params), self.layout)
+        hy = xp.empty((a.num_layers * dirs, n, r), dt)
+        cy = xp.empty((a.num_layers * dirs, n, a.state_size), dt) if cell is not None else None
+        x, self.layers = xp.ascontiguousarray(data), []
+        for layer in range(a.num_layers):
+            x2d = x.reshape(t_len * n, x.shape[2])
+            direct = dirs == 1 and self.masks is None
+            y = None if direct else xp.empty((t_len, n, dirs * r), dt)
+            saved = []
+            for d in range(dirs):
+                k = layer * dirs + d
+                with _quiet(xp):
+                    saved.append(_forward_dir(xp, a.mode, x2d, self.wts[k], state[k],
+                                              None if cell is None else cell[k],
+                                              self._steps(t_len, d), self.masks,
+                                              None if direct else y[:, :, d * r:(d + 1) * r],
+                                              hy[k], None if cy is None else cy[k]))
+            if direct:
+                y = saved[0]["y"]
+            drop = None
+            if self.train and a.p > 0 and layer < a.num_layers - 1:
+                drop = (uniform(xp, 0.0, 1.0, y.shape, dt) >= a.p).astype(dt)
+                drop *= dt.type(1.0 / (1.0 - a.p))
+                y *= drop
+            x = y
+            if self.keep:
+                self.layers.append((x2d, saved, drop))
+        self.shapes = (data.shape, params.shape)
+        return (x, hy) if cy is None else (x, hy, cy)
+
+    def backward(self, indexes, grad_outputs):
+        a = self.attrs
+        grads = [None if g is None else g.array for g in grad_outputs]
+        dy, dhy = grads[0], grads[1]
+        dcy = grads[2] if a.mode == "lstm" else None
+        x2d0 = self.layers[0][0]
+        xp = chainer.backend.get_array_module(x2d0)
+        (t_len, n, c_in), dt = self.shapes[0], x2d0.dtype
+        dirs, r = 1 + a.bidirectional, _out_size(a)
+        gparams = xp.zeros(self.shapes[1], dt)
+        gviews = _views(gparams, self.layout)
+        gstate = xp.empty((a.num_layers * dirs, n, r), dt)
+        gcell = xp.empty((a.num_layers * dirs, n, a.state_size), dt) \
+            if a.mode == "lstm" else None
+        for layer in range(a.num_layers - 1, -1, -1):
+            x2d, saved, _ = self.layers[layer]
+            need_dx = layer > 0 or 0 in indexes
+            dx = None
+            for d in range(dirs):
+                k = layer * dirs + d
+                dxd, dh0, dc0 = _backward_dir(
+                    xp, a.mode, x2d, self.wts[k], saved[d], self._steps(t_len, d), self.masks,
+                    None if dy is None else dy[:, :, d * r:(d + 1) * r],
+                    None if dhy is None else dhy[k], None if dcy is None else dcy[k],
+                    gviews[k], need_dx)
+                gstate[k] = dh0
+                if gcell is not None:
+                    gcell[k] = dc0
+                if need_dx:
+                    dx = dxd if dx is None else xp.add(dx, dxd, out=dx)
+            if layer > 0:
+                dy = dx.reshape(t_len, n, dx.shape[1])
+                drop = self.layers[layer - 1][2]
+                if drop is not None:
+                    dy *= drop
+        out = {0: None if dx is None else dx.reshape(t_len, n, c_in), 1: gparams, 2: gstate,
+               3: gcell}
+        return tuple(None if out[i] is None else chainer.Variable(out[i]) for i in indexes)
 
 # ---------------------------------------------------------------- the operator
 _PARAMS = [
@@ -264,14 +505,16 @@ _PARAMS = [
 ]
 
 
-def _valid_steps(xp, lengths, t_len):
-    """Per time step, an (N, 1) mask of the batch items whose sequence covers that step."""
+def _step_masks(xp, lengths, t_len):
+    """Per time step, (N, 1) masks of the batch items whose sequence covers that step and of
+    those past their sequence's end."""
     lens = raw(lengths).astype("int64")
     if int(lens.min()) < 1 or int(lens.max()) > t_len:
         raise MXNetError(f"RNN: 'sequence_length' values must be in [1, {t_len}], got values in "
                          f"[{int(lens.min())}, {int(lens.max())}]")
     steps = xp.arange(t_len, dtype="int64")
-    return list((steps[:, None] < xp.asarray(lens)[None, :])[:, :, None])
+    valid = (steps[:, None] < xp.asarray(lens)[None, :])[:, :, None]
+    return list(zip(valid, ~valid))
 
 
 def _check_inputs(attrs, data, parameters, state, rest):
@@ -294,43 +537,15 @@ def _check_inputs(attrs, data, parameters, state, rest):
 def rnn(call, data, parameters, state, *rest):
     """Applies stacked (optionally bidirectional) recurrent layers to time-major data:
     vanilla RNN with relu or tanh, LSTM (gates i, f, g, o) or GRU (gates r, z, n)."""
-    a, F, xp = call.attrs, call.F, call.xp
+    a = call.attrs
     _check_attrs(a)
     _check_inputs(a, data, parameters, state, rest)
     rest = list(rest)
     cell = rest.pop(0) if a.mode == "lstm" else None
     lengths = rest.pop(0) if a.use_sequence_length else None
-    t_len, n, _ = data.shape
-    dirs, hsize = 1 + a.bidirectional, a.state_size
-    valid = None if lengths is None else _valid_steps(xp, lengths, t_len)
-    order = _lstm_order(xp, hsize) if a.mode == "lstm" else None
-    layers = _unpack(call, parameters, data.shape[2], a)
-    h0 = F.separate(state, axis=0)
-    c0 = F.separate(cell, axis=0) if cell is not None else [None] * len(h0)
-    x = data
-    hy, cy = [], []
-    for layer in range(a.num_layers):
-        x2d = F.reshape(x, (t_len * n, x.shape[2]))
-        outs = []
-        for d in range(dirs):
-            k = layer * dirs + d
-            w_i2h, w_h2h, b_i2h, b_h2h, w_hr = layers[k]
-            xproj = _project(call, a.mode, x2d, w_i2h, b_i2h, b_h2h, t_len, order)
-            if a.mode == "lstm":
-                w_h2h = F.permutate(w_h2h, order, axis=0)
-            steps = range(t_len) if d == 0 else range(t_len - 1, -1, -1)
-            ys, h, c = _run_direction(call, a.mode, xproj, w_h2h, b_h2h, w_hr, h0[k], c0[k],
-                                      steps, valid)
-            outs.append(F.stack(ys, axis=0))
-            hy.append(h)
-            cy.append(c)
-        x = outs[0] if dirs == 1 else F.concat(outs, axis=2)
-        if call.is_train and a.p > 0 and layer < a.num_layers - 1:
-            x = _dropout(call, x, a.p)
-    if not a.state_outputs:
-        return x
-    results = [x, F.stack(hy, axis=0)]
-    if a.mode == "lstm":
-        results.append(F.stack(cy, axis=0))
-    return results
-
+    masks = None if lengths is None else _step_masks(call.xp, lengths, data.shape[0])
+    inputs = (data, parameters, state) + (() if cell is None else (cell,))
+    graph = call.F is chainer.functions
+    node = FusedRNN(a, masks, call.is_train, keep=graph)
+    outs = node.apply(inputs) if graph else node.forward(tuple(raw(x) for x in inputs))
+    return list(outs) if a.state_outputs else outs[0]
