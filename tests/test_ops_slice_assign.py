@@ -80,7 +80,8 @@ def test_bad_input():
 
 def test_symbol_shapes_and_bound_graph():
     a, b = mx.sym.var("a"), mx.sym.var("b")
-    s = mx.sym._slice_assign(a, b, begin=(None, 1), end=(None, 3))
+    with mx.sym.NameManager():          # the message names the node: _slice_assign0
+        s = mx.sym._slice_assign(a, b, begin=(None, 1), end=(None, 3))
     args, outs, _ = s.infer_shape(a=(4, 5))
     assert args == [(4, 5), (4, 2)] and outs == [(4, 5)]
     with pytest.raises(mx.MXNetError, match=r"_slice_assign0: Shape inconsistent for input 'b', "
