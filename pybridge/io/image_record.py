@@ -69,6 +69,8 @@ def _convert(name, value, kind):
             return int(float(value))
         if kind is float:
             return float(value)
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
         if not isinstance(value, str):
             raise ValueError
         return value
@@ -88,7 +90,7 @@ def _parse(kwargs):
         for name, (default, kind) in table.items():
             setattr(p, name, _convert(name, kw.get(name, default), kind))
     for req in ("path_imgrec", "data_shape", "batch_size"):
-        if not kw.get(req):
+        if kw.get(req) is None or (req == "path_imgrec" and kw[req] == ""):
             raise MXNetError(f"{_WHERE}: required parameter '{req}' is missing")
     p.data_shape = _shape(_WHERE, "data_shape", kw["data_shape"])
     if len(p.data_shape) != 3 or p.data_shape[0] not in (1, 3, 4):
