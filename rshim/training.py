@@ -123,6 +123,9 @@ def symbol_output(sym, index):
     n = len(sym)
     if isinstance(index, str):
         return sym[index]
+    if isinstance(index, (list, tuple)):   # an R vector of length 0 or >1, e.g. which() of none
+        raise MXNetError(f"index must be a single number or output name, got {len(index)} "
+                         "values (no output or several matched?)")
     if isinstance(index, bool) or not isinstance(index, (int, float)) or index != int(index) \
             or not 1 <= index <= n:
         raise MXNetError(f"index {index!r} out of range: the symbol has {n} output(s)")

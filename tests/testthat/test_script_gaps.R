@@ -177,3 +177,11 @@ test_that("mx.model.buckets and FeedForward.create check rounds and initializer 
   expect_error(mx.model.buckets(sym, it, initializer = "xavier"),
                "mx.model.buckets: initializer must be a function")
 })
+
+test_that("get.output with no matching output name says so (CharRnnModel's RNN_state)", {
+  s <- mx.symbol.FullyConnected(mx.symbol.Variable("data"), num_hidden = 2, name = "fc")
+  inner <- s$get.internals()
+  expect_error(inner$get.output(which(inner$outputs %in% "RNN_state")),
+               "get.output: index must be a single number or output name, got 0 values")
+  expect_equal(inner$get.output(which(inner$outputs %in% "fc_weight"))$outputs, "fc_weight")
+})
