@@ -342,8 +342,6 @@ def test_image_record_iter_bad_input(tmp_path):
     with pytest.raises(MXNetError, match="rec file provide 2-dimensional label but "
                                          "label_width is set to 1"):
         next(mx.io.ImageRecordIter(**dict(BASE, path_imgrec=fix("multi.rec"))))
-    with pytest.raises(MXNetError, match="'brightness' .* not supported"):
-        mx.io.ImageRecordIter(brightness=0.1, **BASE)
     with pytest.raises(MXNetError, match="invalid value for 'batch_size'"):
         mx.io.ImageRecordIter(**dict(BASE, batch_size="x"))
     with pytest.raises(MXNetError, match="bigger than the batch size"):
@@ -390,3 +388,24 @@ def test_damaged_record_files_give_clear_errors(tmp_path):
         except MXNetError as exc:
             assert "MXRecordIO.read" in str(exc)
         rec.close()
+
+
+def test_colour_jitter():
+    plain = epoch_batches(mx.io.ImageRecordIter(**BASE))[0][0]
+    bright = epoch_batches(mx.io.ImageRecordIter(brightness=0.3, **BASE), 3)
+    alphas = []
+    for data, _, _ in bright:
+        for k in range(7):      # one factor a per image: out = round(plain * a), below 255
+            keep = (plain[k] > 0) & (data[k] < 255)
+            lo = ((data[k][keep] - 0.5) / plain[k][keep]).max()
+            hi = ((data[k][keep] + 0.5) / plain[k][keep]).min()
+            assert lo <= hi + 1e-6
+            alphas.append(lo)
+    assert 0.7 - 1e-3 < min(alphas) and max(alphas) < 1.3 + 1e-3 and np.std(alphas) > 0.05
+    kw = dict(BASE, contrast=0.4, saturation=0.4, random_h=20, random_s=30, random_l=30,
+              pca_noise=0.1, seed_aug=5)
+    first, again = (epoch_batches(mx.io.ImageRecordIter(**kw))[0][0] for _ in range(2))
+    assert np.array_equal(first, again) and not np.array_equal(first, plain)
+    assert first.min() >= 0 and first.max() <= 255
+    gray = mx.io.ImageRecordIter(**dict(kw, data_shape=(1, 16, 16)))   # colour steps skipped
+    assert next(gray).data[0].shape == (7, 1, 16, 16)

@@ -4,8 +4,8 @@ The steps and their order are MXNet 1.9.1's: resize of the shorter edge, the aff
 transform (rotation, shear, random scale and aspect ratio, image size bounds), padding, then
 one of random-resized crop / random-size crop / (random or centre) crop to ``data_shape``.
 Random draws use the NumPy generator handed in (MXNet's C++ engine streams are not
-reproduced).  Colour jitter (brightness, contrast, saturation, random_h/s/l, pca_noise) is
-not implemented and rejected.
+reproduced).  Then, on colour images, the colour jitter: brightness, contrast and saturation
+in a random order, a shift in HLS space (random_h/s/l), and PCA ("lighting") noise.
 """
 import math
 
@@ -22,9 +22,13 @@ AUG_PARAMS = {
     "min_random_scale": (1.0, float), "max_random_area": (1.0, float),
     "min_random_area": (1.0, float), "max_img_size": (1e10, float), "min_img_size": (0.0, float),
     "rotate": (-1, int), "fill_value": (255, int), "inter_method": (1, int), "pad": (0, int),
+    "brightness": (0.0, float), "contrast": (0.0, float), "saturation": (0.0, float),
+    "pca_noise": (0.0, float), "random_h": (0, int), "random_s": (0, int), "random_l": (0, int),
 }
-UNSUPPORTED = ("brightness", "contrast", "saturation", "pca_noise", "random_h", "random_s",
-               "random_l")
+# MXNet's ImageNet PCA: eigenvalue * eigenvector, rows R, G, B
+_EIGVEC = np.array([[55.46 * -0.5675, 4.794 * 0.7192, 1.148 * 0.4009],
+                    [55.46 * -0.5808, 4.794 * -0.0045, 1.148 * -0.8140],
+                    [55.46 * -0.5836, 4.794 * -0.6948, 1.148 * 0.4203]], np.float32)
 
 
 def inter_method(method, old_w, old_h, new_w, new_h, rng):
@@ -122,7 +126,7 @@ def augment(cv2, src, p, out_hw, rng):
                                  "max_random_area")
             cropped = _resized_crop(cv2, res, p, lo_ratio, hi_ratio, out_hw, rng)
             if cropped is not None:
-                return cropped
+                return _colour(cv2, cropped, p, rng)
     elif p.max_crop_size != -1 or p.min_crop_size != -1:
         rows, cols = res.shape[:2]
         if not (cols >= p.max_crop_size and rows >= p.max_crop_size
@@ -135,8 +139,47 @@ def augment(cv2, src, p, out_hw, rng):
         else:
             y, x = y // 2, x // 2
         interp = inter_method(p.inter_method, size, size, width, height, rng)
-        return cv2.resize(res[y:y + size, x:x + size], (width, height), interpolation=interp)
-    return _center_crop(cv2, res, p, out_hw, rng)
+        res = cv2.resize(res[y:y + size, x:x + size], (width, height), interpolation=interp)
+    else:
+        res = _center_crop(cv2, res, p, out_hw, rng)
+    return _colour(cv2, res, p, rng)
+
+
+def _saturate(x):
+    return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
+
+def _colour(cv2, res, p, rng):
+    """Colour jitter of a BGR image, in MXNet's order (no-op on other images)."""
+    if res.ndim != 3 or res.shape[2] != 3:
+        return res
+    if p.brightness > 0 or p.contrast > 0 or p.saturation > 0:
+        alpha_b = 1.0 + rng.uniform(-p.brightness, p.brightness)
+        alpha_c = 1.0 + rng.uniform(-p.contrast, p.contrast)
+        alpha_s = 1.0 + rng.uniform(-p.saturation, p.saturation)
+        for step in rng.permutation(3):
+            if step == 0:
+                res = _saturate(res * np.float32(alpha_b))
+            elif step == 1:     # MXNet converts its BGR image with RGB2GRAY; so do we
+                mean = cv2.cvtColor(res, cv2.COLOR_RGB2GRAY).mean()
+                res = _saturate(res * np.float32(alpha_c) + np.float32((1 - alpha_c) * mean))
+            else:
+                gray = cv2.cvtColor(cv2.cvtColor(res, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2BGR)
+                res = cv2.addWeighted(res, alpha_s, gray, 1 - alpha_s, 0.0)
+    if p.random_h or p.random_s or p.random_l:
+        hls = cv2.cvtColor(res, cv2.COLOR_BGR2HLS).astype(np.int32)
+        draws = [(rng.rand() + 4 * rng.rand()) / 5 for _ in range(3)]   # near-Gaussian
+        h, s, l = (int(d * v * 2 - v) for d, v in zip(draws, (p.random_h, p.random_s,
+                                                                p.random_l)))
+        hls += np.array([h, l, s], np.int32)
+        hls = np.minimum(np.maximum(hls, 0), np.array([180, 255, 255]))
+        res = cv2.cvtColor(hls.astype(np.uint8), cv2.COLOR_HLS2BGR)
+    if p.pca_noise > 0:
+        alpha = rng.normal(0, p.pca_noise, 3).astype(np.float32)
+        r, g, b = _EIGVEC @ alpha
+        shifted = np.trunc(res.astype(np.float32) + np.array([b, g, r], np.float32))
+        res = np.clip(shifted, 0, 255).astype(np.uint8)
+    return res
 
 
 def _center_crop(cv2, res, p, out_hw, rng):

@@ -24,7 +24,7 @@ from ..ndarray.ndarray import NDArray
 from .. import recordio
 from .base import DataBatch, DataDesc, DataIter
 from .csv_iter import _shape
-from .image_augment import AUG_PARAMS, UNSUPPORTED, augment
+from .image_augment import AUG_PARAMS, augment
 
 _WHERE = "ImageRecordIter"
 _RAND_MAGIC = 111          # MXNet seeds its generators from this constant plus the seeds
@@ -81,10 +81,6 @@ def _convert(name, value, kind):
 
 def _parse(kwargs):
     kw = {k.replace(".", "_"): v for k, v in kwargs.items()}
-    for name in UNSUPPORTED:
-        if kw.get(name, 0):
-            raise MXNetError(f"{_WHERE}: '{name}' (colour augmentation) is not supported by "
-                             f"this implementation")
     p = _Params()
     for table in (_PARAMS, AUG_PARAMS):
         for name, (default, kind) in table.items():
