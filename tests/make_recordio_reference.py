@@ -41,6 +41,14 @@ CASES = {
                           label_width=2, epochs=1),
     "idx_nn": dict(path_imgrec="single.rec", path_imgidx="single.idx", data_shape=(3, 28, 28),
                    batch_size=5, resize=30, inter_method=0, epochs=2),
+    # affine warp, padding and fixed-size crops: random draws multiplied by empty ranges
+    "rotate_pad": dict(path_imgrec="single.rec", data_shape=(3, 24, 24), batch_size=7,
+                       rotate=30, pad=2, fill_value=10, epochs=1),
+    "crop_size_cubic": dict(path_imgrec="single.rec", data_shape=(3, 16, 16), batch_size=7,
+                            max_crop_size=20, min_crop_size=20, inter_method=2, epochs=1),
+    "img_size_auto": dict(path_imgrec="multi.rec", data_shape=(3, 20, 20), batch_size=7,
+                          label_width=2, max_img_size=36, min_img_size=22, inter_method=9,
+                          epochs=1),
     "mean_img": dict(path_imgrec="multi.rec", data_shape=(3, 20, 20), batch_size=7,
                      label_width=2, mean_img="mean_mean_img.nd", epochs=1),
 }
