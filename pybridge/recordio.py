@@ -106,6 +106,21 @@ class MXRecordIO:
     def __exit__(self, *exc):
         self.close()
 
+    def __getstate__(self):
+        """Pickling (e.g. to worker processes) closes this object, as MXNet's; the copy
+        reopens the file (a reader from its first record)."""
+        is_open = self.is_open
+        self.close()
+        d = dict(self.__dict__)
+        d["is_open"], d["_f"] = is_open, None
+        return d
+
+    def __setstate__(self, d):
+        self.__dict__.update(d)
+        self.is_open = False
+        if d["is_open"]:
+            self.open()
+
     def close(self):
         """Closes the file (a second close does nothing)."""
         if not getattr(self, "is_open", False):
@@ -187,6 +202,11 @@ class MXIndexedRecordIO(MXRecordIO):
             return
         super().close()
         self.fidx.close()
+
+    def __getstate__(self):
+        d = super().__getstate__()
+        d["fidx"] = None
+        return d
 
     def seek(self, idx):
         """Moves the reader to the record of key ``idx``."""

@@ -7,6 +7,7 @@ bytes, so the only room left is float32 rounding of the normalisation; measured 
 """
 import json
 import os
+import pickle
 import shutil
 import struct
 import subprocess
@@ -409,3 +410,13 @@ def test_colour_jitter():
     assert first.min() >= 0 and first.max() <= 255
     gray = mx.io.ImageRecordIter(**dict(kw, data_shape=(1, 16, 16)))   # colour steps skipped
     assert next(gray).data[0].shape == (7, 1, 16, 16)
+
+
+def test_pickled_reader_reopens_from_the_start():
+    rec = mx.recordio.MXIndexedRecordIO(fix("raw.idx"), fix("raw.rec"), "r")
+    first = rec.read_idx(rec.keys[3])
+    copy = pickle.loads(pickle.dumps(rec))
+    assert not rec.is_open and copy.is_open          # as MXNet: pickling closes the original
+    assert copy.keys == rec.keys and copy.read_idx(rec.keys[3]) == first
+    seq = pickle.loads(pickle.dumps(mx.recordio.MXRecordIO(fix("raw.rec"), "r")))
+    assert seq.read() == b"" and seq.read() == b"a"
