@@ -38,6 +38,9 @@ CASES = textwrap.dedent("""
             "variable_fc": lambda: mx.sym.FullyConnected(v, num_hidden=2).infer_shape_partial(),
             "lstm_cell": lambda: mx.rnn.LSTMCell(4, prefix="l_").unroll(
                 3, mx.sym.Variable("data"), merge_outputs=True)[0].infer_shape(data=(2, 3, 5)),
+            "fused_lstm": lambda: mx.rnn.FusedRNNCell(4, mode="lstm", prefix="f_").unroll(
+                3, mx.sym.Variable("data"), layout="TNC",
+                merge_outputs=True)[0].infer_shape(data=(3, 2, 5)),
         }
 
 
@@ -125,3 +128,23 @@ def test_conflicting_known_dimensions_still_raise():
     x = mx.sym.Variable("x")
     with pytest.raises(mx.MXNetError, match="Shape inconsistent"):
         (x + mx.sym.zeros(shape=(0, 3))).infer_shape(x=(2, 4))
+
+
+def test_fused_cell_module_with_default_begin_state():
+    """A Module over a FusedRNNCell with MXNet's default begin states (zeros whose batch
+    dimension the RNN operator's data decides) binds, initialises (the FusedRNN initializer
+    rebuilt from its JSON) and computes as the same cell given zero states explicitly."""
+    cell = mx.rnn.FusedRNNCell(4, mode="lstm", prefix="f_")
+    data = mx.sym.Variable("data")
+    implicit = cell.unroll(3, data, layout="TNC", merge_outputs=True)[0]
+    states = [mx.sym.Variable("h0"), mx.sym.Variable("c0")]
+    explicit = cell.unroll(3, data, begin_state=states, layout="TNC", merge_outputs=True)[0]
+    mod = mx.mod.Module(implicit, data_names=["data"], label_names=None)
+    mod.bind(data_shapes=[("data", (3, 2, 5))], for_training=False)
+    mod.init_params(mx.init.Xavier())
+    params = mod.get_params()[0]
+    x = mx.nd.array(np.random.default_rng(1).standard_normal((3, 2, 5)))
+    mod.forward(mx.io.DataBatch([x]), is_train=False)
+    zeros = {"h0": mx.nd.zeros((1, 2, 4)), "c0": mx.nd.zeros((1, 2, 4))}
+    want = explicit.bind(mx.cpu(), dict(params, data=x, **zeros)).forward()[0]
+    np.testing.assert_array_equal(mod.get_outputs()[0].asnumpy(), want.asnumpy())

@@ -147,30 +147,33 @@ class _Solver:
         return [merged if v is None or _partial(v) else v for v in ins]
 
     def _complete(self, node, op, attrs, ins, full):
-        """Unknown (0) dimensions of partial inputs that the known outputs decide, as MXNet's
-        operators infer backward (FullyConnected: the batch size from its output).  A value
-        is taken from the outputs' dimensions when it alone reproduces them and a size no
-        output has (_PROBES[0]) does not: the outputs depend on that dimension."""
+        """Unknown (0) dimensions of partial inputs that the rest of the operator decides, as
+        MXNet's operators fill them in (FullyConnected: the batch size from its output; RNN:
+        a state's batch size from the data).  A value is taken from the dimensions of the
+        known inputs and outputs when it alone fits (the operator accepts it and its outputs
+        agree with the known ones) and a size no shape has (_PROBES[0]) does not fit: the
+        operator constrains that dimension."""
         outs = [self.values.get((id(node), i)) for i in range(len(node.output_names()))]
-        if any(o is None or _partial(o) for o in outs):
-            return {}
 
-        def reproduces(i, shape):
+        def fits(i, shape):
             trial = list(full)
             trial[i] = shape
             try:
-                return _shapes(op.infer_shape(attrs, trial)[1]) == outs
+                got = _shapes(op.infer_shape(attrs, trial)[1])
             except Exception:
                 return False
+            return all(o is None or g is None or _merge(o, g) is not None
+                       for o, g in zip(outs, got))
 
+        sizes = sorted({d for v in full + outs if v is not None for d in v if d})
         found = {}
         for i, shape in enumerate(ins):
             if not _partial(shape) or shape.count(0) != 1:
                 continue
             fill = lambda c: tuple(c if d == 0 else d for d in shape)   # noqa: E731
-            fits = [c for c in sorted({d for o in outs for d in o}) if reproduces(i, fill(c))]
-            if len(fits) == 1 and not reproduces(i, fill(_PROBES[0])):
-                found[i] = fill(fits[0])
+            good = [c for c in sizes if fits(i, fill(c))]
+            if len(good) == 1 and not fits(i, fill(_PROBES[0])):
+                found[i] = fill(good[0])
         return found
 
     def _partial_node(self, node, op, attrs, ins, entries, n_in):
