@@ -377,7 +377,7 @@ def test_sequence_results_are_not_views_of_the_input(op):
     np.testing.assert_array_equal(out.asnumpy(), before)
 
 
-# ------------------------------------------------------------------ the fused node vs the composition
+# ------------------------------------------------------------------ fused node vs composition
 def _random_config(rng, mode, projection):
     cfg = dict(mode=mode, state_size=int(rng.integers(2, 7)), num_layers=int(rng.integers(1, 3)),
                bidirectional=bool(rng.integers(0, 2)))

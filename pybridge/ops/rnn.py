@@ -131,7 +131,8 @@ def _layout(attrs, n_in):
         width = n_in if layer == 0 else r * d
         for _ in range(d):
             entry = []
-            for shape in [(g * h, width), (g * h, r)] + ([(r, h)] if attrs.projection_size else []):
+            proj = [(r, h)] if attrs.projection_size else []
+            for shape in [(g * h, width), (g * h, r)] + proj:
                 entry.append((pos, shape))
                 pos += shape[0] * shape[1]
             weights.append(entry)
