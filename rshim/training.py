@@ -42,6 +42,11 @@ def _r_shape(shape):
     return [int(d) for d in reversed(tuple(shape))]
 
 
+def _shape_known(shape):
+    """A shape from infer_shape_partial with every dimension decided (() and 0s: unknown)."""
+    return bool(shape) and all(d > 0 for d in shape)
+
+
 def _as_dict(x):
     if x is None or (isinstance(x, list) and not x):
         return {}
@@ -892,7 +897,8 @@ def _free_input_shapes(symbol, data_name, data_shape, free):
     which that Reshape maps to itself.
     """
     args, _, _ = symbol.infer_shape_partial(**{data_name: data_shape})
-    shapes = {n: s for n, s in zip(symbol.list_arguments(), args) if n in free and s}
+    shapes = {n: s for n, s in zip(symbol.list_arguments(), args)
+              if n in free and _shape_known(s)}
     unknown = [n for n in free if n not in shapes]
     if unknown:
         internals = symbol.get_internals()
@@ -903,7 +909,7 @@ def _free_input_shapes(symbol, data_name, data_shape, free):
                 continue
             src = node.inputs[0][0]
             out = inferred.get(f"{node.name}_output")
-            if src.is_variable and src.name in unknown and out:
+            if src.is_variable and src.name in unknown and _shape_known(out):
                 shapes.setdefault(src.name, tuple(out))
     left = [n for n in free if n not in shapes]
     if left:
@@ -967,7 +973,7 @@ def draw_graph(symbol, shapes, path, rankdir="TB"):
         # as the real graph.viz: shapes that leave any edge unknown give a graph without
         # edge labels rather than an error
         args, outs, auxs = symbol.get_internals().infer_shape_partial(**shape)
-        if not all(args + outs + auxs):
+        if not all(_shape_known(x) for x in args + outs + auxs):
             shape = None
     from pybridge.visualization import _run_dot
     dot = mx.viz.plot_network(symbol, title="graph", save_format="png", shape=shape)
