@@ -185,3 +185,39 @@ test_that("get.output with no matching output name says so (CharRnnModel's RNN_s
                "get.output: index must be a single number or output name, got 0 values")
   expect_equal(inner$get.output(which(inner$outputs %in% "fc_weight"))$outputs, "fc_weight")
 })
+
+test_that("predict of a fused RNN model equals real MXNet 1.9.1's simple_bind with zero states", {
+  ref.python <- "/tmp/mxnet-ref/bin/python"
+  skip_if(!file.exists(ref.python), "no real MXNet 1.9.1 venv at /tmp/mxnet-ref")
+  set.seed(2)
+  mx.set.seed(2)
+  X <- matrix(sample(1:6, 5 * 12, TRUE), 5, 12)
+  it <- mx.io.bucket.iter(list("5" = list(data = X, label = X[1, ] %% 2)), batch.size = 4)
+  s <- rnn.graph(num_rnn_layer = 2, input_size = 7, num_embed = 3, num_hidden = 4,
+                 num_decode = 2, loss_output = "softmax", config = "seq-to-one",
+                 cell_type = "lstm")
+  m <- mx.model.buckets(s, it, num.round = 2, verbose = FALSE)
+  dir <- tempfile("rnn-ref-")
+  dir.create(dir)
+  mx.model.save(m, file.path(dir, "m"), 2)
+  utils::write.table(t(X), file.path(dir, "x.txt"), row.names = FALSE, col.names = FALSE)
+  code <- paste(
+    "import sys, mxnet as mx, numpy as np",
+    "d = sys.argv[1]",
+    "sym, args, auxs = mx.model.load_checkpoint(d + '/m', 2)",
+    "x = np.loadtxt(d + '/x.txt')",
+    "e = sym.simple_bind(mx.cpu(), data=(4, 5), grad_req='null')",
+    "e.copy_params_from(args, auxs)",
+    "outs = []",
+    "for i in range(0, 12, 4):",
+    "    e.arg_dict['data'][:] = x[i:i + 4]",
+    "    outs.append(e.forward(is_train=False)[0].asnumpy())",
+    "np.savetxt(d + '/ref.txt', np.concatenate(outs))", sep = "\n")
+  writeLines(code, file.path(dir, "ref.py"))
+  status <- system2(ref.python, c(file.path(dir, "ref.py"), dir), stdout = FALSE, stderr = FALSE)
+  expect_equal(status, 0L)
+  ref <- t(as.matrix(utils::read.table(file.path(dir, "ref.txt"))))
+  dimnames(ref) <- NULL
+  p <- predict(m, X, array.layout = "colmajor", array.batch.size = 4)
+  expect_equal(p, ref, tolerance = 1e-5)
+})
