@@ -318,8 +318,8 @@ def test_sequence_bad_input(op, kwargs, words):
 
 def test_sequence_lengths_out_of_range():
     x = mx.nd.ones((3, 2))
-    with pytest.raises(mx.MXNetError, match=r"SequenceLast.*sequence_length.*\[1, 3\]"):
-        mx.nd.SequenceLast(x, mx.nd.array([0, 2]), use_sequence_length=True)
+    with pytest.raises(mx.MXNetError, match=r"SequenceLast.*sequence_length.*\[0, 3\]"):
+        mx.nd.SequenceLast(x, mx.nd.array([4, 2]), use_sequence_length=True)
     with pytest.raises(mx.MXNetError, match=r"SequenceReverse.*sequence_length"):
         mx.nd.SequenceReverse(x, mx.nd.array([4, 2]), use_sequence_length=True)
     with pytest.raises(mx.MXNetError, match=r"SequenceMask.*sequence_length.*shape"):
@@ -441,3 +441,28 @@ def test_fused_node_gradients_match_the_previous_composition(seed):
     for name, got, want in zip(names, grads, want_grads):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11,
                                    err_msg=f"{cfg} lengths={lengths} heads={used}: {name}")
+
+
+def test_empty_sequences():
+    """Length 0 (an empty review in the real aclImdb example): SequenceLast gives zeros and no
+    gradient (MXNet 1.9.1 reads before the array there), SequenceMask masks every step and
+    SequenceReverse leaves the item as it is (both as MXNet 1.9.1)."""
+    data = np.arange(24, dtype=np.float32).reshape(4, 2, 3) + 1
+    lengths = mx.nd.array([0, 3])
+    x = mx.nd.array(data)
+    sym = mx.sym.SequenceLast(mx.sym.var("x"), mx.sym.var("n"), use_sequence_length=True)
+    exe = sym.bind(mx.cpu(), {"x": x, "n": lengths}, args_grad={"x": mx.nd.zeros((4, 2, 3))},
+                   grad_req={"x": "write", "n": "null"})
+    last = exe.forward(is_train=True)[0]
+    exe.backward(mx.nd.ones((2, 3)))
+    np.testing.assert_array_equal(last.asnumpy(), np.stack([np.zeros(3), data[2, 1]]))
+    np.testing.assert_array_equal(
+        mx.nd.SequenceLast(x, lengths, use_sequence_length=True).asnumpy(), last.asnumpy())
+    want_grad = np.zeros_like(data)
+    want_grad[2, 1] = 1
+    np.testing.assert_array_equal(exe.grad_dict["x"].asnumpy(), want_grad)
+    masked = mx.nd.SequenceMask(x, lengths, use_sequence_length=True, value=-1).asnumpy()
+    assert (masked[:, 0] == -1).all() and (masked[:3, 1] == data[:3, 1]).all()
+    rev = mx.nd.SequenceReverse(x, lengths, use_sequence_length=True).asnumpy()
+    np.testing.assert_array_equal(rev[:, 0], data[:, 0])
+    np.testing.assert_array_equal(rev[:3, 1], data[2::-1, 1])

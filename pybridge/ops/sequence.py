@@ -85,20 +85,26 @@ def _last_shape(attrs, data):
           infer_shape=_infer("SequenceLast", (0, 1), _last_shape),
           params=_PARAMS + [Param("axis", Kind.int, 0, doc="the sequence axis (0 or 1)")])
 def sequence_last(call, data, sequence_length=None):
-    """The last element of each sequence: at index T-1, or sequence_length-1 per batch item."""
+    """The last element of each sequence: at index T-1, or sequence_length-1 per batch item;
+    zeros for an empty sequence (MXNet 1.9.1 reads before the array there)."""
     op, axis, xp = "SequenceLast", call.attrs.axis, call.xp
     _check_axis(op, call.attrs, (0, 1))
     _check_data(op, data.shape)
-    lengths = _lengths(op, call, data, sequence_length, 1)
+    lengths = _lengths(op, call, data, sequence_length, 0)
     if lengths is None:
         last = data[-1] if axis == 0 else data[:, -1]
         return last if is_variable(last) else last.copy()    # not a view of the input
     t, n = data.shape[axis], data.shape[1 - axis]
     batch = xp.arange(n, dtype="int64")
-    last = xp.asarray(lengths) - 1
+    lengths = xp.asarray(lengths)
+    last = xp.maximum(lengths - 1, 0)
     flat = last * n + batch if axis == 0 else batch * t + last
     rows, rest = _rows(call, data)
-    return call.F.reshape(call.F.get_item(rows, flat), (n,) + rest)
+    out = call.F.reshape(call.F.get_item(rows, flat), (n,) + rest)
+    if int(lengths.min()) > 0:
+        return out
+    empty = xp.broadcast_to((lengths == 0).reshape((n,) + (1,) * len(rest)), out.shape)
+    return call.F.where(empty, xp.zeros(out.shape, raw(out).dtype), out)
 
 
 # ------------------------------------------------------------------ SequenceMask
