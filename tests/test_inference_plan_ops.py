@@ -45,18 +45,7 @@ def _assert_same(train, test, what):
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6, err_msg=what)
 
 
-# Symbol composition drops a parameter given as None, where MXNet 1.9.1 stores "None"
-# (pybridge/symbol/compose.py): slice_axis(end=None) then misses its required 'end'.
-_SYMBOL_NONE = pytest.mark.xfail(strict=True, reason="compose.py drops parameters given as None")
-
-
-def _marked(case):
-    if case.op == "slice_axis" and case.params.get("end", 0) is None:
-        return pytest.param(case, marks=_SYMBOL_NONE, id=repr(case))
-    return pytest.param(case, id=repr(case))
-
-
-@pytest.mark.parametrize("case", [_marked(c) for c in _cases()])
+@pytest.mark.parametrize("case", _cases(), ids=repr)
 def test_numpy_case_ops_infer_as_they_train(case):
     op = get_op(case.op)
     for dt in case.dtypes:

@@ -33,6 +33,11 @@ def attr_string(key, value):
     return str(value)
 
 
+def _required(op, key):
+    param = op.params.get(normalize_key(key))
+    return param is not None and param.required
+
+
 def _split(op, args, kwargs):
     args = list(args)
     inputs = []
@@ -54,7 +59,9 @@ def _split(op, args, kwargs):
             if inputs:
                 raise MXNetError(f"{op.name}: inputs given both positionally and as '{key}'")
             inputs = list(value)          # R: mx.symbol.concat(data = list(a, b))
-        elif value is not None:
+        elif value is not None or _required(op, key):
+            # None stands for the default, except for a required parameter whose value may
+            # be None (slice_axis's end): MXNet keeps it as "None" there
             if key in params:
                 raise MXNetError(f"{op.name}: parameter '{key}' given twice")
             params[key] = value
