@@ -9,6 +9,7 @@ from . import lr_scheduler, callback, checkpoint, model, module, visualization  
 from . import rnn  # noqa: E402  (mx.rnn: cells, BucketSentenceIter, rnn checkpoints)
 from . import kvstore  # noqa: E402  (mx.kvstore: the single-process KVStore)
 from . import recordio  # noqa: E402  (mx.recordio: RecordIO files, image records)
+from . import autograd  # noqa: E402  (mx.autograd: record and differentiate NDArray code)
 from . import kvstore as kv
 from . import ndarray as nd
 from . import symbol as sym

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from .._compat import F as _chainer_F
 from .._compat import chainer
 from ..backend import array_backend
 from ..base import MXNetError, as_dtype, mx_real_t
@@ -18,7 +19,8 @@ from .reshape_rule import infer_reshape
 
 
 class NDArray:
-    __slots__ = ("_data", "_ctx", "__weakref__")
+    # _var/_grad/_grad_req are set only by autograd (absent otherwise: nothing to initialise)
+    __slots__ = ("_data", "_ctx", "_var", "_grad", "_grad_req", "__weakref__")
     # Make NumPy defer to our reflected operators (np_array + nd -> nd.__radd__).
     __array_priority__ = 1000.0
 
@@ -58,6 +60,8 @@ class NDArray:
         if self.ndim > 2:
             raise MXNetError("NDArray.T: only 1-D and 2-D arrays can be transposed with .T; "
                              "use transpose(axes)")
+        if _AUTOGRAD.recording and _in_graph(self):
+            return _recorded(self, lambda v: _chainer_F.transpose(v))
         return NDArray(self._data.T.copy(), self._ctx)
 
     @property
@@ -82,9 +86,14 @@ class NDArray:
         dt = as_dtype(dtype, "NDArray.astype")
         if not copy and self._data.dtype == dt:
             return self
+        if _AUTOGRAD.recording and _in_graph(self):
+            return _recorded(self, lambda v: _chainer_F.cast(v, dt))
         return NDArray(self._data.astype(dt), self._ctx)
 
     def copy(self):
+        if _AUTOGRAD.recording and _in_graph(self):
+            return _recorded(self, lambda v: _chainer_F.copy(v, -1) if self._ctx.xp is np
+                             else _chainer_F.identity(v))
         return NDArray(self._data.copy(), self._ctx)
 
     def copyto(self, other):
@@ -121,7 +130,34 @@ class NDArray:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         new = infer_reshape(self.shape, shape, reverse, "NDArray.reshape")
+        if _AUTOGRAD.recording and _in_graph(self):
+            return _recorded(self, lambda v: _chainer_F.reshape(v, new))
         return NDArray(self._data.reshape(new), self._ctx)
+
+    # ------------------------------------------------------------------ autograd
+    def attach_grad(self, grad_req="write", stype=None):
+        """Allocate a gradient buffer (zeros) and mark the array as an autograd variable."""
+        if stype is not None and stype != "default":
+            raise MXNetError(f"NDArray.attach_grad: stype '{stype}' is not supported; "
+                             "only 'default' (dense) gradients")
+        from .. import autograd
+        autograd.mark_variables(self, NDArray(self._ctx.xp.zeros_like(self._data), self._ctx),
+                                grad_req)
+
+    @property
+    def grad(self):
+        """The gradient buffer from ``attach_grad`` (None without one)."""
+        return getattr(self, "_grad", None)
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Gradients of this array w.r.t. the marked variables, into their ``grad``."""
+        from .. import autograd
+        autograd.backward([self], None if out_grad is None else [out_grad],
+                          retain_graph=retain_graph, train_mode=train_mode)
+
+    def detach(self):
+        """The same values (memory shared) outside any computational graph."""
+        return NDArray(self._data, self._ctx)
 
     def wait_to_read(self):
         """Block until the array's value is computed (GPU work is queued asynchronously)."""
@@ -154,6 +190,9 @@ class NDArray:
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, key):
         key = _index_key(key, "NDArray.__getitem__")
+        if _AUTOGRAD.recording and _in_graph(self):
+            return _recorded(self, lambda v: _getitem_1d(_chainer_F.get_item(v, key)),
+                             "NDArray.__getitem__")
         try:
             out = self._data[key]
         except (IndexError, ValueError, TypeError) as exc:
@@ -165,6 +204,8 @@ class NDArray:
         return NDArray(out, self._ctx)
 
     def __setitem__(self, key, value):
+        if _AUTOGRAD.recording and _in_graph(self):
+            raise MXNetError(ASSIGN_IN_GRAPH)
         key = _index_key(key, "NDArray.__setitem__")
         if isinstance(value, NDArray):
             value = _to_device(value._data, self._ctx)
@@ -221,6 +262,11 @@ class NDArray:
         if result.shape != self.shape:
             raise MXNetError(f"in-place operation: result shape {result.shape} does not match "
                              f"the array's shape {self.shape}")
+        var = getattr(result, "_var", None)
+        if var is not None:   # recorded: the target joins the graph, as MXNet's out= does
+            if _in_graph(self):
+                raise MXNetError(ASSIGN_IN_GRAPH)
+            self._var = var
         self._data[...] = result._data.astype(self._data.dtype, copy=False)
         return self
 
@@ -270,6 +316,14 @@ def invoke(op_name, inputs, kwargs, out=None):
 
 def run_op(op, attrs, inputs, out=None):
     """Run ``op`` with parsed ``attrs`` on NDArray ``inputs`` (inputs, then aux states)."""
+    if _AUTOGRAD.recording or _AUTOGRAD.training:
+        return _AUTOGRAD.run(op, attrs, inputs, out)   # see pybridge.autograd
+    return run_op_mode(op, attrs, inputs, out, False)
+
+
+def run_op_mode(op, attrs, inputs, out, is_train, F=None, values=None):
+    """``run_op`` in training or inference mode; ``F``/``values`` (Chainer functions and the
+    inputs as Variables) record the computation for autograd."""
     if inputs:
         ctx = inputs[0]._ctx
         for x in inputs:
@@ -280,8 +334,11 @@ def run_op(op, attrs, inputs, out=None):
     xp = ctx.xp
     n_in = len(op.inputs) if op.inputs.__class__ is tuple else len(op.input_names(attrs))
     arrays = [x._data for x in inputs]
-    call = OpCall(_CPU_BACKEND if xp is np else array_backend(xp), xp, attrs, False,
-                  arrays[n_in:] if len(arrays) > n_in else ())
+    if F is None:
+        F = _CPU_BACKEND if xp is np else array_backend(xp)
+    else:
+        arrays[:n_in] = values[:n_in]
+    call = OpCall(F, xp, attrs, is_train, arrays[n_in:] if len(arrays) > n_in else ())
     try:
         if xp is np:
             result = op.compute(call, *arrays[:n_in])
@@ -300,14 +357,66 @@ def run_op(op, attrs, inputs, out=None):
     if result.__class__ is np.ndarray and out is None:    # the common case, kept short
         return NDArray(result, ctx)
     outs = result if isinstance(result, (tuple, list)) else (result,)
-    wrapped = [NDArray(_as_array(o, xp), ctx) for o in outs]
+    wrapped = [_wrap(o, xp, ctx, values is not None) for o in outs]
     if out is not None:
         targets = out if isinstance(out, (list, tuple)) else [out]
         for src, dst in zip(wrapped, targets):
+            var = getattr(src, "_var", None)
+            if var is not None:    # a recorded result written into out=: out joins the graph
+                if _in_graph(dst):
+                    raise MXNetError(ASSIGN_IN_GRAPH)
+                dst._var = var
             if src._data is not dst._data:   # (an op that returned its out= array as is)
                 src.copyto(dst)
         return out
     return wrapped[0] if len(wrapped) == 1 else wrapped
+
+
+def _wrap(value, xp, ctx, record=True):
+    """An operator's result as an NDArray; a recorded Variable stays attached to it."""
+    if isinstance(value, chainer.Variable):
+        nd = NDArray(_as_array(value.array, xp), ctx)
+        if record and value.requires_grad:
+            nd._var = value
+        return nd
+    return NDArray(_as_array(value, xp), ctx)
+
+
+# ---------------------------------------------------------------------- autograd support
+class _AutogradState:
+    """Recording/training flags of mx.autograd; ``run`` is set by pybridge.autograd."""
+    __slots__ = ("recording", "training", "run")
+
+    def __init__(self):
+        self.recording = self.training = False
+        self.run = None
+
+
+_AUTOGRAD = _AutogradState()
+
+ASSIGN_IN_GRAPH = (
+    "Assigning to NDArrays that are already in a computational graph will cause undefined "
+    "behavior when evaluating gradients. Please call backward first to clear the graph or do "
+    "this out side of a record section. Also note that you cannot use inplace operations like "
+    "+=, *=, relu(x, out=x), y[idx]=x, etc inside a record section.")
+
+
+def _in_graph(x):
+    return getattr(x, "_var", None) is not None
+
+
+def _recorded(x, fn, where=None):
+    """``fn`` (Chainer functions) applied to ``x``'s Variable, recorded: a new NDArray."""
+    try:
+        with chainer.using_config("enable_backprop", True):
+            var = fn(x._var)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise MXNetError(f"{where}: {exc} (shape {x.shape})") from None
+    return _wrap(var, x._ctx.xp, x._ctx)
+
+
+def _getitem_1d(var):
+    return _chainer_F.reshape(var, (1,)) if var.ndim == 0 else var
 
 
 _CPU_BACKEND = array_backend(np)
