@@ -302,3 +302,82 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         _release(heads, vars_)
     return out
 
+
+
+# ---------------------------------------------------------------------- custom functions
+class Function:
+    """A differentiable function with a hand-written gradient: subclass it and define
+    ``forward(*inputs)`` and ``backward(*output_grads)`` on NDArrays (both run unrecorded);
+    ``backward`` returns one gradient per input.  Each instance may be called once."""
+
+    def __init__(self):
+        self._used = False
+        self.saved_tensors = ()
+
+    def save_for_backward(self, *args):
+        self.saved_tensors = args
+
+    def __call__(self, *inputs):
+        if self._used:
+            raise MXNetError("Function: Each Function instance can only be called once. "
+                             "Please create another instance.")
+        self._used = True
+        prev = set_recording(False)
+        try:
+            outputs = self.forward(*inputs)
+        finally:
+            set_recording(prev)
+        if not prev or not any(getattr(x, "_var", None) is not None for x in inputs):
+            return outputs
+        outs = (outputs,) if isinstance(outputs, NDArray) else tuple(outputs)
+        in_vars = [x._var if getattr(x, "_var", None) is not None
+                   else chainer.Variable(x._data, requires_grad=False) for x in inputs]
+        out_vars = _CustomNode(self, outs).apply(in_vars)
+        for out, var in zip(outs, out_vars):
+            out._var = var
+        return outputs
+
+    def forward(self, *inputs):
+        raise NotImplementedError(f"{type(self).__name__}.forward is not defined")
+
+    def backward(self, *output_grads):
+        raise NotImplementedError(f"{type(self).__name__}.backward is not defined")
+
+
+class _CustomNode(chainer.FunctionNode):
+    """A Function's call in a Chainer graph: forward hands back the outputs computed already,
+    backward calls the Function's ``backward`` on NDArrays."""
+
+    def __init__(self, function, outs):
+        super().__init__()
+        self._function, self._outs = function, outs
+
+    def forward(self, inputs):
+        self._ins = [(x.shape, x.dtype) for x in inputs]
+        return tuple(o._data for o in self._outs)
+
+    def backward(self, indexes, grad_outputs):
+        name = type(self._function).__name__
+        ctx = self._outs[0]._ctx
+        xp = ctx.xp
+        ograds = [NDArray(g.array if g is not None else xp.zeros(o.shape, o._data.dtype), ctx)
+                  for g, o in zip(grad_outputs, self._outs)]
+        prev = set_recording(False)
+        try:
+            rets = self._function.backward(*ograds)
+        finally:
+            set_recording(prev)
+        rets = (rets,) if isinstance(rets, NDArray) else tuple(rets)
+        if len(rets) != len(self._ins):
+            raise MXNetError(f"{name}.backward must return exactly the same number of NDArrays "
+                             "as the number of NDArrays arguments to forward. Expecting "
+                             f"{len(self._ins)} got {len(rets)}")
+        for r, (shape, _) in zip(rets, self._ins):
+            if not isinstance(r, NDArray):
+                raise MXNetError("autograd.Function.backward must return NDArrays, not "
+                                 f"{type(r).__name__}")
+            if r.shape != tuple(shape):
+                raise MXNetError(f"{name}.backward: a gradient has shape {r.shape}, its input "
+                                 f"{tuple(shape)}")
+        return tuple(chainer.Variable(rets[i]._data.astype(self._ins[i][1], copy=False))
+                     for i in indexes)

@@ -210,6 +210,37 @@ def detach_and_grad_null(mx):
     return {"x.grad": _l(x.grad), "w.grad_is_None": w.grad is None}
 
 
+def custom_function(mx):
+    class Sigmoid(mx.autograd.Function):
+        def forward(self, x):
+            y = 1 / (1 + mx.nd.exp(-x))
+            self.save_for_backward(y)
+            return y
+
+        def backward(self, dy):
+            y, = self.saved_tensors
+            return dy * y * (1 - y)
+
+    x, = _inputs(mx, 17, (2, 3))
+    _attach(x)
+    f = Sigmoid()
+    with mx.autograd.record():
+        y = f(x) * x
+    y.backward()
+    return {"y": _l(y), "x.grad": _l(x.grad), "second_call": _error(mx, lambda: f(x))}
+
+
+def array_methods(mx):
+    x, = _inputs(mx, 18, (2, 3))
+    _attach(x)
+    with mx.autograd.record():
+        parts = mx.nd.split(x.reshape((3, 2)), num_outputs=2, axis=1)
+        y = x.copy().astype("float64").T * 2
+        z = (parts[0] * 3 + parts[1].T.reshape((3, 1)) * 4).sum() + y.astype("float32").sum()
+    z.backward()
+    return {"z": _l(z), "x.grad": _l(x.grad)}
+
+
 def _error(mx, fn):
     try:
         fn()
@@ -240,7 +271,7 @@ CASES = {f.__name__: f for f in (
     elementwise_chain, broadcasting, dot_fully_connected, convolution_pooling,
     softmax_cross_entropy, slicing, variable_reuse, grad_req_add, head_grads,
     pause_inside_record, dropout_modes, batchnorm_train, retain_graph, grad_function,
-    detach_and_grad_null, errors)}
+    detach_and_grad_null, custom_function, array_methods, errors)}
 
 
 def main():

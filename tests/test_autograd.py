@@ -21,7 +21,7 @@ with open(FIXTURE) as f:
     REF = json.load(f)
 
 RTOL, ATOL = 1e-5, 1e-5
-MESSAGE_STARTS = ("Cannot differentiate", "Assigning to NDArrays")
+MESSAGE_STARTS = ("Cannot differentiate", "Assigning to NDArrays", "Each Function instance")
 
 
 def _sentence(ref):
@@ -161,6 +161,23 @@ def test_bad_input():
         mx.autograd.grad(y, [])
     with pytest.raises(MXNetError, match="backward: head 0 must be an NDArray"):
         mx.autograd.backward([1.0])
+
+
+def test_function_backward_bad_return():
+    class Twice(mx.autograd.Function):
+        def forward(self, x):
+            return x * 2
+
+        def backward(self, dy):
+            return dy * 2, dy
+
+    x = mx.nd.ones((2,))
+    x.attach_grad()
+    with mx.autograd.record():
+        y = Twice()(x)
+    with pytest.raises(MXNetError, match="Twice.backward must return exactly the same number "
+                                         "of NDArrays.*Expecting 1 got 2"):
+        y.backward()
 
 
 def test_no_recording_cost_outside_record():
