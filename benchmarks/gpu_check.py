@@ -12,6 +12,8 @@
    the same epoch on the CPU too, for comparison.
 4. ``mx.nd.dot`` at n = 4000 and 8192 (float32) against CuPy's own ``cupy.matmul``; and that a
    GPU ``dot`` returns before its result is computed (MXNet's async semantics).
+5. the APIs above the operators (benchmarks/gpu_apis.py): BucketingModule, mx.rnn cells,
+   KVStore, autograd, each on the GPU against the CPU.
 
 Prints a markdown table; exit status 0 when every check passes, 1 when one fails, 2 when no
 GPU is usable (with the reason, no traceback), 3 when nothing failed but the operator sweep
@@ -473,11 +475,25 @@ def main(argv=None):
                          f"first call returned after {returned * 1e3:.2f} ms, result ready after "
                          f"{ready * 1e3:.2f} ms"))
 
+    def apis():
+        import gpu_apis
+        for title, check in gpu_apis.CHECKS:
+            try:
+                err, detail = check(mx, dev)
+                status = "ok" if err <= 1e-4 else "FAIL"
+            except Exception as exc:             # one API failing does not hide the others
+                traceback.print_exc()
+                status, detail = "FAIL", f"{type(exc).__name__}: {str(exc)[:300]}"
+            if status == "FAIL":
+                failed.append(title)
+            rows.append((title, status, detail))
+
     section("LeNet", lenet_check)          # quick checks first; the operator sweep (CuPy
     if dev.device_type == "gpu":           # compiles each new kernel) last, within --budget
         section("dot", dots)
     if not args.no_train:
         section("training", train)
+    section("training APIs", apis)
     section("operators", ops)
     print(report())
     return 1 if failed else 3 if incomplete() else 0
