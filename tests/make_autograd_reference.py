@@ -263,6 +263,17 @@ def errors(mx):
         with mx.autograd.record():
             x[:] = 1
     out["assign_in_record"] = _error(mx, inplace)
+
+    def recorded(fn):   # a fresh plain array each: a refused record leaves MXNet's in a graph
+        def run():
+            with mx.autograd.record():
+                fn(mx.nd.zeros((3,)))
+        return run
+    out["variable_iadd"] = _error(mx, recorded(lambda p: x.__iadd__(1)))
+    out["plain_iadd_recorded"] = _error(mx, recorded(lambda p: p.__iadd__(x * 2)))
+    out["plain_setitem_recorded"] = _error(mx, recorded(lambda p: p.__setitem__(0, x[1])))
+    out["out_is_input"] = _error(mx, recorded(lambda p: mx.nd.elemwise_add(p, x, out=p)))
+    out["plain_iadd_constant"] = _error(mx, recorded(lambda p: p.__iadd__(1)))
     out["grad_without_attach"] = plain.grad
     return out
 

@@ -206,6 +206,8 @@ class NDArray:
     def __setitem__(self, key, value):
         if _AUTOGRAD.recording and _in_graph(self):
             raise MXNetError(ASSIGN_IN_GRAPH)
+        if _AUTOGRAD.recording and _in_graph(value):
+            raise MXNetError(INPLACE_RECORDED)
         key = _index_key(key, "NDArray.__setitem__")
         if isinstance(value, NDArray):
             value = _to_device(value._data, self._ctx)
@@ -262,11 +264,8 @@ class NDArray:
         if result.shape != self.shape:
             raise MXNetError(f"in-place operation: result shape {result.shape} does not match "
                              f"the array's shape {self.shape}")
-        var = getattr(result, "_var", None)
-        if var is not None:   # recorded: the target joins the graph, as MXNet's out= does
-            if _in_graph(self):
-                raise MXNetError(ASSIGN_IN_GRAPH)
-            self._var = var
+        if _in_graph(result):   # recorded: MXNet refuses an in-place update in a graph
+            raise MXNetError(ASSIGN_IN_GRAPH if _in_graph(self) else INPLACE_RECORDED)
         self._data[...] = result._data.astype(self._data.dtype, copy=False)
         return self
 
@@ -365,6 +364,8 @@ def run_op_mode(op, attrs, inputs, out, is_train, F=None, values=None):
             if var is not None:    # a recorded result written into out=: out joins the graph
                 if _in_graph(dst):
                     raise MXNetError(ASSIGN_IN_GRAPH)
+                if any(dst is x for x in inputs):
+                    raise MXNetError(INPLACE_RECORDED)
                 dst._var = var
             if src._data is not dst._data:   # (an op that returned its out= array as is)
                 src.copyto(dst)
@@ -399,6 +400,8 @@ ASSIGN_IN_GRAPH = (
     "behavior when evaluating gradients. Please call backward first to clear the graph or do "
     "this out side of a record section. Also note that you cannot use inplace operations like "
     "+=, *=, relu(x, out=x), y[idx]=x, etc inside a record section.")
+INPLACE_RECORDED = ("Inplace operations (+=, -=, x[:]=, etc) are not supported when recording "
+                    "with autograd.")
 
 
 def _in_graph(x):
