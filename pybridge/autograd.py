@@ -138,7 +138,7 @@ def _run(op, attrs, inputs, out):
                 break
     with chainer.using_config("train", training):
         if not graph:
-            return _nd.run_op_mode(op, attrs, inputs, out, training)
+            return _nd.run_op(op, attrs, inputs, out, training)
         values = []
         for x in inputs:
             var = getattr(x, "_var", None)
@@ -149,7 +149,7 @@ def _run(op, attrs, inputs, out):
             values.append(var)
         with chainer.using_config("enable_backprop", True), \
                 chainer.using_config("type_check", False):
-            return _nd.run_op_mode(op, attrs, inputs, out, training, chainer_functions, values)
+            return _nd.run_op(op, attrs, inputs, out, training, chainer_functions, values)
 
 
 _STATE.run = _run

@@ -313,16 +313,14 @@ def invoke(op_name, inputs, kwargs, out=None):
     return run_op(op, attrs, inputs, out)
 
 
-def run_op(op, attrs, inputs, out=None):
-    """Run ``op`` with parsed ``attrs`` on NDArray ``inputs`` (inputs, then aux states)."""
-    if _AUTOGRAD.recording or _AUTOGRAD.training:
-        return _AUTOGRAD.run(op, attrs, inputs, out)   # see pybridge.autograd
-    return run_op_mode(op, attrs, inputs, out, False)
-
-
-def run_op_mode(op, attrs, inputs, out, is_train, F=None, values=None):
-    """``run_op`` in training or inference mode; ``F``/``values`` (Chainer functions and the
-    inputs as Variables) record the computation for autograd."""
+def run_op(op, attrs, inputs, out=None, is_train=None, F=None, values=None):
+    """Run ``op`` with parsed ``attrs`` on NDArray ``inputs`` (inputs, then aux states).
+    pybridge.autograd passes ``is_train``, and ``F``/``values`` (Chainer functions and the
+    inputs as Variables) to record the computation; None: autograd's state decides."""
+    if is_train is None:
+        if _AUTOGRAD.recording or _AUTOGRAD.training:
+            return _AUTOGRAD.run(op, attrs, inputs, out)   # see pybridge.autograd
+        is_train = False
     if inputs:
         ctx = inputs[0]._ctx
         for x in inputs:
