@@ -303,16 +303,14 @@ def _step_factors(xp, mode, saved):
         return d[:, :, :3], d[:, :, 3], to_cell
     if mode == "gru":
         h = gh // 3
-        r, z, nn = g[..., :h], g[..., h:2 * h], g[..., 2 * h:]
-        to_n = 1 - nn * nn                                   # dh' -> n before its tanh
+        g3 = g.reshape(t_len, n, 3, h)
+        r, z, nn = g3[:, :, 0], g3[:, :, 1], g3[:, :, 2]
+        factors = xp.multiply(g3, g3)           # dh' -> r, z, and the h2h n part (below)
+        to_n = 1 - factors[:, :, 2]                          # dh' -> n before its tanh
         to_n *= 1 - z
-        factors = xp.empty((t_len, n, 3, h), g.dtype)       # dh' -> r, z, and the h2h n part
-        xp.multiply(r, r, out=factors[:, :, 0])
-        xp.subtract(r, factors[:, :, 0], out=factors[:, :, 0])
+        xp.subtract(g3, factors, out=factors)                # sigmoid' = s (1 - s), r and z
         factors[:, :, 0] *= saved["hw"][..., 2 * h:]
         factors[:, :, 0] *= to_n
-        xp.multiply(z, z, out=factors[:, :, 1])
-        xp.subtract(z, factors[:, :, 1], out=factors[:, :, 1])
         factors[:, :, 1] *= saved["hs"] - nn
         xp.multiply(to_n, r, out=factors[:, :, 2])
         return factors, to_n
@@ -343,11 +341,14 @@ def _backward_dir(xp, mode, x2d, wts, saved, steps, masks, dy, dhy, dcy, grads, 
         dhs = xp.empty((t_len, n, h), dt)    # gradient of each new state
     for k in range(t_len - 1, -1, -1):
         t = steps[k]
-        dh_new = dhs[t] if mode == "gru" else xp.empty((n, r), dt)
-        if dy is not None:
-            xp.add(dh, dy[t], out=dh_new)
+        if mode == "gru":
+            dh_new = dhs[t]
+            if dy is not None:
+                xp.add(dh, dy[t], out=dh_new)
+            else:
+                dh_new[...] = dh
         else:
-            dh_new[...] = dh
+            dh_new = dh.copy() if dy is None else xp.add(dh, dy[t])
         if masks is not None:
             valid, done = masks[t]
             carry_h = dh * done
