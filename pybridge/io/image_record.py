@@ -22,9 +22,10 @@ from ..base import MXNetError
 from ..context import cpu
 from ..ndarray.ndarray import NDArray
 from .. import recordio
-from .base import DataBatch, DataDesc, DataIter
+from .base import DataDesc
 from .csv_iter import _shape
 from .image_augment import AUG_PARAMS, augment
+from .record_iter import BufferedBatches
 
 _WHERE = "ImageRecordIter"
 _RAND_MAGIC = 111          # MXNet seeds its generators from this constant plus the seeds
@@ -149,7 +150,7 @@ def _read_imglist(p):
     return labels
 
 
-class ImageRecordIter(DataIter):
+class ImageRecordIter(BufferedBatches):
     """Image batches (batch, channels, height, width) float32 from ``path_imgrec``."""
 
     def __init__(self, **kwargs):
@@ -178,8 +179,9 @@ class ImageRecordIter(DataIter):
             logging.info("%s: %s, %d records", _WHERE, p.path_imgrec, len(self._offsets))
         if p.mean_img:
             self._mean = self._mean_image()
-        self._data = np.zeros((p.batch_size,) + tuple(p.data_shape), np.float32)
-        self._label = np.zeros((p.batch_size, p.label_width), np.float32)
+        self._where = _WHERE
+        self._xbuf = np.zeros((p.batch_size,) + tuple(p.data_shape), np.float32)
+        self._ybuf = np.zeros((p.batch_size, p.label_width), np.float32)
         self._index = np.zeros(p.batch_size, np.uint64)
         self._new_epoch()
         self._overflow = False
@@ -193,7 +195,7 @@ class ImageRecordIter(DataIter):
 
     @property
     def provide_data(self):
-        return [DataDesc(self._p.data_name, self._data.shape, np.float32)]
+        return [DataDesc(self._p.data_name, self._xbuf.shape, np.float32)]
 
     @property
     def provide_label(self):
@@ -313,36 +315,11 @@ class ImageRecordIter(DataIter):
             if p.seed_aug is not None:
                 rng = np.random.RandomState(row + p.seed_aug + _RAND_MAGIC)
             img, label, ident = self._image(self._offsets[k], rng, self._mean)
-            self._data[row] = img
-            self._label[row] = label
+            self._xbuf[row] = img
+            self._ybuf[row] = label
             self._index[row] = ident
         self._ready = True
         return True
-
-    def _check(self):
-        if not self._ready:
-            raise MXNetError(f"{_WHERE}: no current batch; call iter_next() first")
-
-    def getdata(self):
-        self._check()
-        return [NDArray(self._data.copy(), cpu())]
-
-    def getlabel(self):
-        self._check()
-        return [NDArray(self._label.reshape(self._label_shape()).copy(), cpu())]
-
-    def getpad(self):
-        return self._pad
-
-    def getindex(self):
-        return self._index.copy()
-
-    def next(self):
-        if not self.iter_next():
-            raise StopIteration
-        return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(),
-                         index=self.getindex(), provide_data=self.provide_data,
-                         provide_label=self.provide_label)
 
     def __del__(self):
         f = getattr(self, "_file", None)

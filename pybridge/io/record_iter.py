@@ -25,7 +25,39 @@ def positive_int(where, name, value):
     return int(value)
 
 
-class BatchedArrays(DataIter):
+class BufferedBatches(DataIter):
+    """The batch accessors of iterators that fill host buffers in ``iter_next``: ``_xbuf``
+    and ``_ybuf`` (one row per example), ``_index``, ``_pad``, ``_ready``, ``_where`` (the name
+    in messages) and ``_label_shape()``.  Each accessor returns a copy (MXNet hands out new
+    arrays; the buffers are refilled by the next batch)."""
+
+    def _check(self):
+        if not self._ready:
+            raise MXNetError(f"{self._where}: no current batch; call iter_next() first")
+
+    def getdata(self):
+        self._check()
+        return [NDArray(self._xbuf.copy(), cpu())]
+
+    def getlabel(self):
+        self._check()
+        return [NDArray(self._ybuf.reshape(self._label_shape()).copy(), cpu())]
+
+    def getpad(self):
+        return self._pad
+
+    def getindex(self):
+        return self._index.copy()
+
+    def next(self):
+        if not self.iter_next():
+            raise StopIteration
+        return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(),
+                         index=self.getindex(), provide_data=self.provide_data,
+                         provide_label=self.provide_label)
+
+
+class BatchedArrays(BufferedBatches):
     """Batches over ``data`` (N, ...) and ``label`` (N, ...) host arrays."""
 
     def __init__(self, where, data, label, batch_size, round_batch, drop_last=False,
@@ -105,27 +137,3 @@ class BatchedArrays(DataIter):
         self._ready = True
         return True
 
-    def _check(self):
-        if not self._ready:
-            raise MXNetError(f"{self._where}: no current batch; call iter_next() first")
-
-    def getdata(self):
-        self._check()
-        return [NDArray(self._xbuf.copy(), cpu())]
-
-    def getlabel(self):
-        self._check()
-        return [NDArray(self._ybuf.reshape(self._label_shape()).copy(), cpu())]
-
-    def getpad(self):
-        return self._pad
-
-    def getindex(self):
-        return self._index.copy()
-
-    def next(self):
-        if not self.iter_next():
-            raise StopIteration
-        return DataBatch(data=self.getdata(), label=self.getlabel(), pad=self.getpad(),
-                         index=self.getindex(), provide_data=self.provide_data,
-                         provide_label=self.provide_label)
